@@ -25,6 +25,11 @@ class TriageLevel(models.Model):
 class SafetySign(models.Model):
     """A red flag or warning sign, listed under its triage level."""
 
+    key = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="A stable name for this sign (letters, digits, dashes).",
+    )
     level = models.ForeignKey(TriageLevel, on_delete=models.PROTECT, related_name="signs")
     text = models.CharField(max_length=300)
     detail = models.TextField(blank=True, help_text="Optional: what it may mean, what not to do.")
@@ -41,6 +46,11 @@ class SafetySign(models.Model):
 class Disclaimer(models.Model):
     """A statement the About page (and relevant pages) must show."""
 
+    key = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="A stable name for this statement (letters, digits, dashes).",
+    )
     title = models.CharField(max_length=120)
     text = models.TextField()
     order = models.PositiveSmallIntegerField(default=0)
