@@ -1,2 +1,8 @@
+from django.urls import include, path
 
-urlpatterns: list = []
+from .views import accounts
+
+urlpatterns = [
+    path("signup/", accounts.signup, name="signup"),
+    path("", include("django.contrib.auth.urls")),
+]
