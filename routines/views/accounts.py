@@ -1,5 +1,81 @@
-from django.http import HttpRequest, HttpResponse
+"""Accounts: sign-up is ours; logging in and out and the password views are Django's own,
+set up here with our forms (routines/forms_accounts.py) and templates (templates/registration/).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from ..forms_accounts import (
+    ChangePasswordForm,
+    LoginForm,
+    ResetRequestForm,
+    ResetSetPasswordForm,
+    SignupForm,
+)
+
+REDIRECT_FIELD_NAME = "next"
 
 
-def signup(request: HttpRequest) -> HttpResponse:  # placeholder until the accounts work lands
-    return HttpResponse("Sign up")
+def safe_next_url(request: HttpRequest) -> str:
+    """The `next` URL from the form or the query string if it stays on this site, else ""."""
+    url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME) or ""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create an account, sign the new user in and send them on (to `next` or home).
+
+    A plain page for htmx and non-htmx requests alike: the form posts normally and the
+    success response is a redirect.
+    """
+    if request.user.is_authenticated:
+        return redirect("home")
+    next_url = safe_next_url(request)
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            login(request, user)
+            messages.success(request, f"Welcome to Unknot, {user.get_username()}.")
+            return HttpResponseRedirect(next_url or reverse("home"))
+        status = 400
+    else:
+        form = SignupForm()
+        status = 200
+    return render(
+        request,
+        "registration/signup.html",
+        {"form": form, "next": next_url},
+        status=status,
+    )
+
+
+login_view = auth_views.LoginView.as_view(
+    authentication_form=LoginForm, redirect_authenticated_user=True
+)
+logout_view = auth_views.LogoutView.as_view()  # POST only (Django 5)
+password_change = auth_views.PasswordChangeView.as_view(form_class=ChangePasswordForm)
+password_change_done = auth_views.PasswordChangeDoneView.as_view()
+password_reset = auth_views.PasswordResetView.as_view(form_class=ResetRequestForm)
+password_reset_done = auth_views.PasswordResetDoneView.as_view()
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    form_class=ResetSetPasswordForm
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
