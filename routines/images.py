@@ -27,7 +27,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 MB = 1024 * 1024
 #: The largest file accepted, in bytes.
 MAX_BYTES = 10 * MB
-#: The most pixels accepted (width × height), read from the header before decoding.
+#: The most pixels accepted (width times height), read from the header before decoding.
 MAX_PIXELS = 40_000_000
 #: The long side of the stored picture and of its thumbnail, in pixels (never upscaled).
 MAIN_MAX_SIDE = 1200
@@ -67,7 +67,7 @@ def _pixels_message(width: int | None = None, height: int | None = None) -> str:
     if width is None or height is None:
         return f"This image has far too many pixels; {limit}"
     megapixels = width * height / 1_000_000
-    return f"This image is {width} × {height} pixels ({megapixels:.1f} megapixels); {limit}"
+    return f"This image is {width} by {height} pixels ({megapixels:.1f} megapixels); {limit}"
 
 
 def _random_name() -> str:

@@ -10,9 +10,7 @@ urlpatterns = [
     path("login/", accounts.login_view, name="login"),
     path("logout/", accounts.logout_view, name="logout"),
     path("password_change/", accounts.password_change, name="password_change"),
-    path(
-        "password_change/done/", accounts.password_change_done, name="password_change_done"
-    ),
+    path("password_change/done/", accounts.password_change_done, name="password_change_done"),
     path("password_reset/", accounts.password_reset, name="password_reset"),
     path("password_reset/done/", accounts.password_reset_done, name="password_reset_done"),
     path(

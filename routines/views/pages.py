@@ -38,3 +38,8 @@ def get_help(request: HttpRequest) -> HttpResponse:
 def about(request: HttpRequest) -> HttpResponse:
     disclaimers = Disclaimer.objects.prefetch_related("sources")
     return render(request, "pages/about.html", {"disclaimers": disclaimers})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A failed CSRF check: say so in plain words; nothing was saved."""
+    return render(request, "403_csrf.html", status=403)
