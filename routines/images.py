@@ -36,8 +36,9 @@ WEBP_QUALITY = 82
 
 #: Pillow format names we accept. MPO is how Pillow names a JPEG that carries extra pictures
 #: (some phone cameras add a depth map or a preview); only its first picture is used.
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
-_OPEN_FORMATS = [*ACCEPTED_FORMATS, "MPO"]
+ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP")
+#: The Pillow readers tried (the JPEG reader also opens MPO files); no other parser sees the file.
+_READERS = ["JPEG", "PNG", "WEBP"]
 
 NOT_AN_IMAGE = "This file is not a JPEG, PNG or WebP image."
 ANIMATED = "This image is animated. Upload a still picture."
@@ -80,7 +81,7 @@ def _open_header(fp: IO[bytes]) -> Image.Image:
         # Pillow warns (then refuses) when a header declares a huge image; both are refusals.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            return Image.open(fp, formats=_OPEN_FORMATS)
+            return Image.open(fp, formats=_READERS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ValidationError(_pixels_message(), code="too_many_pixels") from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -167,33 +168,35 @@ def process_image(uploaded: File) -> ProcessedImage:
         raise ValidationError(_size_message(size), code="too_big")
 
     uploaded.seek(0)
-    image = _open_header(uploaded)
     try:
-        if image.format not in _OPEN_FORMATS:
-            raise ValidationError(NOT_AN_IMAGE, code="not_an_image")
-        width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise ValidationError(_pixels_message(width, height), code="too_many_pixels")
-        if width < 1 or height < 1:
-            raise ValidationError(NOT_AN_IMAGE, code="not_an_image")
-        if _is_animated(image):
-            raise ValidationError(ANIMATED, code="animated")
-
-        icc_profile = image.info.get("icc_profile")
-        _decode(image)
-        picture = _to_srgb(_upright(image), icc_profile)
-        picture.info.clear()
-
-        main = _shrunk(picture, MAIN_MAX_SIDE)
-        thumbnail = _shrunk(main, THUMBNAIL_MAX_SIDE)
-        return ProcessedImage(
-            main=_encode(main),
-            width=main.width,
-            height=main.height,
-            thumbnail=_encode(thumbnail),
-            thumbnail_width=thumbnail.width,
-            thumbnail_height=thumbnail.height,
-        )
+        # The context manager leaves the upload open (closing the image would close it too).
+        with _open_header(uploaded) as image:
+            return _process(image)
     finally:
-        image.close()
         uploaded.seek(0)
+
+
+def _process(image: Image.Image) -> ProcessedImage:
+    if image.format not in ACCEPTED_FORMATS:
+        raise ValidationError(NOT_AN_IMAGE, code="not_an_image")
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ValidationError(_pixels_message(width, height), code="too_many_pixels")
+    if _is_animated(image):
+        raise ValidationError(ANIMATED, code="animated")
+
+    icc_profile = image.info.get("icc_profile")
+    _decode(image)
+    picture = _to_srgb(_upright(image), icc_profile)
+    picture.info.clear()
+
+    main = _shrunk(picture, MAIN_MAX_SIDE)
+    thumbnail = _shrunk(main, THUMBNAIL_MAX_SIDE)
+    return ProcessedImage(
+        main=_encode(main),
+        width=main.width,
+        height=main.height,
+        thumbnail=_encode(thumbnail),
+        thumbnail_width=thumbnail.width,
+        thumbnail_height=thumbnail.height,
+    )

@@ -58,16 +58,16 @@ def _unique_slug(text: str) -> str:
 
 
 def make_situation(slug: str, name: str | None = None, order: int = 0) -> Situation:
+    name = name or SITUATION_NAMES.get(slug, slug.title())
     situation, _ = Situation.objects.get_or_create(
-        slug=slug, defaults={"name": name or SITUATION_NAMES.get(slug, slug.title()), "order": order}
+        slug=slug, defaults={"name": name, "order": order}
     )
     return situation
 
 
 def make_area(slug: str, name: str | None = None, order: int = 0) -> BodyArea:
-    area, _ = BodyArea.objects.get_or_create(
-        slug=slug, defaults={"name": name or AREA_NAMES.get(slug, slug.title()), "order": order}
-    )
+    name = name or AREA_NAMES.get(slug, slug.title())
+    area, _ = BodyArea.objects.get_or_create(slug=slug, defaults={"name": name, "order": order})
     return area
 
 

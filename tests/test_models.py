@@ -180,7 +180,8 @@ def test_routine_total_follows_a_step_change() -> None:
 
 
 def test_safety_notes_split_into_trimmed_lines_without_blanks() -> None:
-    routine = Routine(safety_notes="  Stop if it hurts. \n\n   \nDo not bounce.\r\nSkip heat if numb.")
+    notes = "  Stop if it hurts. \n\n   \nDo not bounce.\r\nSkip heat if numb."
+    routine = Routine(safety_notes=notes)
     assert routine.safety_note_lines() == [
         "Stop if it hurts.",
         "Do not bounce.",

@@ -420,8 +420,8 @@ HOME_REMEDIES = ArticleData(
         ClaimData(
             "You should avoid vinegar and tomatoes",
             "No source supports this. In fact, a small lab study found that pickle juice, which "
-            "contains vinegar, shortened cramps brought on on purpose. That is far from proof "
-            "that it helps everyday cramps.",
+            "contains vinegar, shortened cramps that had been set off on purpose. That is far "
+            "from proof that it helps everyday cramps.",
             Evidence.WEAK,
             ("S17",),
         ),

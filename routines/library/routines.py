@@ -430,8 +430,8 @@ WARM_UP = RoutineData(
         StepData(
             StepKind.MOVEMENT,
             "Leg swings",
-            "Hold a wall or chair with one hand. Swing the other leg gently forwards and back, "
-            "letting the swing grow a little each time, and keep your body upright.",
+            "Hold a wall or chair with one hand. Swing the leg furthest from it gently forwards "
+            "and back, letting the swing grow a little each time. Keep your body upright.",
             reps=10,
             side=Side.EACH,
             rest_after_seconds=15,
@@ -497,8 +497,7 @@ COOL_DOWN = RoutineData(
                 StepKind.STRETCH,
                 "Wall calf stretch",
                 "Face a wall with your hands on it. Step one leg back, keep it straight and press "
-                "the heel down, then lean in until the calf feels a gentle stretch. Hold still, "
-                "then swap legs.",
+                "the heel down. Lean in until that calf feels a gentle stretch, and hold still.",
                 duration_seconds=30,
                 side=Side.EACH,
                 rest_after_seconds=5,
@@ -510,8 +509,8 @@ COOL_DOWN = RoutineData(
                 StepKind.STRETCH,
                 "Hamstring stretch",
                 "Put one heel on the floor a step ahead of you, toes up and knee straight. Hinge "
-                "forward from your hips with a long back until the back of the thigh feels a "
-                "gentle stretch. Hold, then swap legs.",
+                "forward from your hips with a long back until the back of that thigh feels a "
+                "gentle stretch. Hold still.",
                 duration_seconds=30,
                 side=Side.EACH,
                 rest_after_seconds=5,
@@ -524,7 +523,7 @@ COOL_DOWN = RoutineData(
                 "Front of thigh stretch",
                 "Hold a chair for balance. Bend one knee and take hold of that ankle behind you, "
                 "bringing the heel towards your bottom with your knees together. Stand tall and "
-                "hold, then swap legs.",
+                "hold.",
                 duration_seconds=30,
                 side=Side.EACH,
                 rest_after_seconds=5,
@@ -567,8 +566,8 @@ BEDTIME = RoutineData(
                 StepKind.STRETCH,
                 "Calf stretch against a wall",
                 "Face a wall with your hands on it. Step one foot back, knee straight and heel "
-                "down, and lean in until the calf feels a gentle stretch, then relax and do the "
-                "other leg. Sitting? Loop a towel round the foot and pull your toes towards you.",
+                "down, and lean in until that calf feels a gentle stretch. If standing is hard, "
+                "sit on the bed and pull your toes towards you with a towel instead.",
                 duration_seconds=10,
                 side=Side.EACH,
                 rest_after_seconds=10,
@@ -581,7 +580,8 @@ BEDTIME = RoutineData(
                 "Hamstring stretch",
                 "Stand with one heel a step ahead of you, toes up and knee straight. Hinge forward "
                 "from the hips, hands on your thighs, until the back of that thigh feels a gentle "
-                "stretch; relax, then the other leg. Sitting? Lean forward over a straight leg.",
+                "stretch. If standing is hard, sit with that leg straight and lean forward over "
+                "it.",
                 duration_seconds=10,
                 side=Side.EACH,
                 rest_after_seconds=10,
@@ -622,8 +622,8 @@ DESK_BREAK = RoutineData(
         StepData(
             StepKind.MOVEMENT,
             "Stand up and walk",
-            "Get up from your chair and walk about for a minute: to the kitchen, down a corridor, "
-            "or round the room.",
+            "Get up from your chair and walk about for a minute. Go to the kitchen, down a "
+            "corridor, or just round the room.",
             duration_seconds=60,
         ),
         StepData(
@@ -637,7 +637,7 @@ DESK_BREAK = RoutineData(
             StepKind.STRETCH,
             "Calf stretch at the desk",
             "Put your hands on the desk and step one foot back, knee straight and heel down. Lean "
-            "towards the desk until the calf feels a gentle stretch, then swap legs.",
+            "towards the desk until that calf feels a gentle stretch, and hold still.",
             duration_seconds=30,
             side=Side.EACH,
         ),
@@ -645,15 +645,16 @@ DESK_BREAK = RoutineData(
             StepKind.STRETCH,
             "Hamstring hinge",
             "Put one heel a small step in front of you, toes up and knee straight. With your back "
-            "long, hinge forward from the hips until the back of the thigh feels a gentle "
-            "stretch, then swap legs.",
+            "long, hinge forward from the hips until the back of that thigh feels a gentle "
+            "stretch. Hold still.",
             duration_seconds=30,
             side=Side.EACH,
         ),
         StepData(
             StepKind.HYDRATE,
             "Top up your water",
-            "Refill your glass or bottle, and have a drink if you are thirsty.",
+            "Refill your glass or bottle. Have a drink if you are thirsty; there is no need to "
+            "force it.",
             duration_seconds=30,
         ),
         StepData(

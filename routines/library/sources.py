@@ -3,7 +3,11 @@
 from .types import SourceData
 
 SOURCES: tuple[SourceData, ...] = (
-    SourceData("S1", "NICE Clinical Knowledge Summaries: Leg cramps", "https://cks.nice.org.uk/topics/leg-cramps/"),
+    SourceData(
+        "S1",
+        "NICE Clinical Knowledge Summaries: Leg cramps",
+        "https://cks.nice.org.uk/topics/leg-cramps/",
+    ),
     SourceData(
         "S2",
         "NHS Bristol, North Somerset and South Gloucestershire referral pathway: muscle cramps",
@@ -32,7 +36,8 @@ SOURCES: tuple[SourceData, ...] = (
     ),
     SourceData(
         "S8",
-        "Hallegraeff JM et al. Stretching before sleep reduces nocturnal leg cramps in older adults, 2012",
+        "Hallegraeff JM et al. Stretching before sleep reduces nocturnal leg cramps in older "
+        "adults, 2012",
         "https://pubmed.ncbi.nlm.nih.gov/22341378/",
     ),
     SourceData(
@@ -148,9 +153,7 @@ SOURCES: tuple[SourceData, ...] = (
         "Sleep Foundation: nocturia and evening fluids",
         "https://www.sleepfoundation.org/sleep-disorders-problems/nocturia",
     ),
-    SourceData(
-        "S33", "The sedentary office: an expert statement, 2015 (Br J Sports Med 49:1357)"
-    ),
+    SourceData("S33", "The sedentary office: an expert statement, 2015 (Br J Sports Med 49:1357)"),
     SourceData(
         "S34",
         "BMJ Best Practice: muscle cramps, approach to diagnosis",

@@ -1,0 +1,274 @@
+"""Server time of the public pages, as a ratio to a bare Django view, in one run.
+
+Run it with `make bench` or `.venv/bin/python bench/pages.py [--requests 300] [--warmup 30]
+[--routines 200]`. It builds a throwaway SQLite database, fills it, and calls the WSGI
+application in-process (the whole middleware stack, no network), so the numbers are the
+server's own work: URL routing, middleware, view, queries, template, response.
+
+The figure that matters is the ratio to the baseline (a trivial view rendering a trivial
+template through the same stack) because absolute times depend on the machine. The target
+is every page within 2x of the baseline. Timings never make this script fail; it exits
+non-zero only when a page does not answer 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import gzip
+import io
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 2.0
+
+BASELINE_TEMPLATE = (
+    "<!doctype html><html lang=en><head><title>{{ title }}</title></head>"
+    "<body><p>Hello, {{ name }}.</p></body></html>"
+)
+
+
+def configure(database: Path) -> None:
+    """Point Django at the test settings and a fresh SQLite file, then set it up."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "project.settings_test"
+    # Always the throwaway file, even if the shell has a DATABASE_URL for something else.
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Whitenoise warns that STATIC_ROOT is missing; the test settings serve from the finders.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+
+    import django
+    from django.conf import settings
+
+    django.setup()
+    # This module is the URLconf: the project's URLs plus the baseline view.
+    settings.ROOT_URLCONF = __name__
+    # As in production: whitenoise indexes static files once instead of on every request.
+    settings.WHITENOISE_AUTOREFRESH = False
+
+    from django.http import HttpRequest, HttpResponse
+    from django.template import engines
+    from django.urls import include, path
+
+    template = engines["django"].from_string(BASELINE_TEMPLATE)
+
+    def baseline(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(template.render({"title": "Baseline", "name": "bench"}, request))
+
+    globals()["urlpatterns"] = [
+        path("__bench__/baseline/", baseline),
+        path("", include("project.urls")),
+    ]
+
+
+def load_content(routines: int) -> list[str]:
+    """Migrate, then load the library (if the command exists) and `routines` more routines."""
+    from django.core.management import call_command, get_commands
+
+    from tests.factories import make_article, make_many_routines, make_source
+
+    notes = []
+    call_command("migrate", verbosity=0, interactive=False)
+    if "load_library" in get_commands():
+        try:
+            call_command("load_library", verbosity=0, stdout=io.StringIO())
+            notes.append("load_library: loaded")
+        except Exception as exc:  # the bench still runs on generated content
+            notes.append(f"load_library failed ({type(exc).__name__}: {exc}); generated only")
+    else:
+        notes.append("load_library: not available, generated content only")
+    make_many_routines(routines, prefix="Bench routine")
+
+    from routines.models import LearnArticle
+
+    if not LearnArticle.objects.filter(published=True).exists():
+        sources = [make_source(f"Bench source {n}") for n in range(3)]
+        make_article(
+            "Bench Learn page",
+            slug="bench-learn",
+            claims=[{"sources": sources[: 1 + n % 3]} for n in range(8)],
+        )
+        notes.append("no published Learn page: generated one with 8 claims")
+    return notes
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    times_ns: list[int] = field(default_factory=list)
+    queries: int = 0
+    html_gzip: int = 0
+    status: int = 0
+
+
+def pages_to_measure() -> list[Page]:
+    from django.db.models import Count
+
+    from routines.models import LearnArticle, Routine
+
+    routine = Routine.objects.published().filter(slug__startswith="bench-routine-").first()
+    article = (
+        LearnArticle.objects.filter(published=True)
+        .annotate(n=Count("claims"))
+        .order_by("-n", "order")
+        .first()
+    )
+    assert routine and article
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    return [
+        Page("baseline", "/__bench__/baseline/"),
+        Page("home", "/"),
+        Page("library", "/routines/"),
+        Page("library filtered", "/routines/", "situation=bedtime&area=calf"),
+        Page("library htmx", "/routines/", "area=calf", htmx),
+        Page("routine page", routine.get_absolute_url()),
+        Page("learn page", article.get_absolute_url()),
+    ]
+
+
+def call(app: Callable[..., Iterable[bytes]], page: Page) -> tuple[int, bytes]:
+    """One GET through the WSGI application; returns the status code and the body."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": page.path,
+        "QUERY_STRING": page.query,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        **page.headers,
+    }
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> None:
+        statuses.append(status)
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close:
+            close()
+    return int(statuses[0].split()[0]), body
+
+
+def inspect(app: Callable[..., Iterable[bytes]], page: Page) -> None:
+    """Status, query count and compressed size of one request (outside the timed runs)."""
+    from django.db import connection
+
+    count = 0
+
+    def counter(execute: Callable[..., Any], *args: Any) -> Any:
+        nonlocal count
+        count += 1
+        return execute(*args)
+
+    with connection.execute_wrapper(counter):
+        page.status, body = call(app, page)
+    page.queries = count
+    page.html_gzip = len(gzip.compress(body, compresslevel=9))
+
+
+def measure(pages: list[Page], requests: int, warmup: int) -> None:
+    from django.core.handlers.wsgi import WSGIHandler
+
+    app = WSGIHandler()
+    for page in pages:
+        inspect(app, page)
+    for _ in range(warmup):
+        for page in pages:
+            call(app, page)
+    gc.collect()
+    # Round robin, so a slow patch of the machine spreads over every page alike.
+    for _ in range(requests):
+        for page in pages:
+            start = time.perf_counter_ns()
+            call(app, page)
+            page.times_ns.append(time.perf_counter_ns() - start)
+
+
+def report(pages: list[Page], requests: int, notes: list[str]) -> None:
+    import django
+
+    from routines.models import LearnArticle, Routine, Step
+
+    print(
+        f"Unknot page benchmark: {requests} requests per page after warm-up; "
+        f"Python {platform.python_version()}, Django {django.get_version()}, SQLite."
+    )
+    print(
+        f"Content: {Routine.objects.published().count()} published routines, "
+        f"{Step.objects.count()} steps, "
+        f"{LearnArticle.objects.filter(published=True).count()} Learn pages. " + "; ".join(notes)
+    )
+    print()
+    baseline = statistics.median(pages[0].times_ns)
+    header = (
+        f"{'page':<18} {'median ms':>10} {'p90 ms':>8} {'x baseline':>11} "
+        f"{'queries':>8} {'HTML gzip B':>12}  target {TARGET_RATIO:g}x"
+    )
+    print(header)
+    print("-" * len(header))
+    for page in pages:
+        median = statistics.median(page.times_ns)
+        p90 = statistics.quantiles(page.times_ns, n=10)[-1]
+        ratio = median / baseline
+        verdict = "-" if page is pages[0] else ("meets" if ratio <= TARGET_RATIO else "misses")
+        print(
+            f"{page.name:<18} {median / 1e6:>10.3f} {p90 / 1e6:>8.3f} {ratio:>11.2f} "
+            f"{page.queries:>8} {page.html_gzip:>12}  {verdict}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=30, help="untimed requests per page first")
+    parser.add_argument("--routines", type=int, default=200, help="generated routines (12 steps)")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="unknot-bench-"))
+    try:
+        configure(workdir / "bench.sqlite3")
+        notes = load_content(args.routines)
+        pages = pages_to_measure()
+        measure(pages, max(args.requests, 2), args.warmup)
+        report(pages, args.requests, notes)
+        failed = [p for p in pages if p.status != 200]
+        for page in failed:
+            print(f"{page.name} answered {page.status}, not 200: its numbers mean nothing.")
+        return 1 if failed else 0
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
