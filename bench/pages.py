@@ -117,18 +117,25 @@ class Page:
 
 
 def pages_to_measure() -> list[Page]:
-    from django.db.models import Count
+    from django.db.models import Case, Count, When
 
     from routines.models import LearnArticle, Routine
 
-    routine = Routine.objects.published().filter(slug__startswith="bench-routine-").first()
+    # A generated routine of 12 steps, or (with --routines 0) the library's longest one.
+    routine = (
+        Routine.objects.published()
+        .annotate(n=Count("steps"))
+        .order_by(Case(When(slug__startswith="bench-routine-", then=0), default=1), "-n")
+        .first()
+    )
     article = (
         LearnArticle.objects.filter(published=True)
         .annotate(n=Count("claims"))
         .order_by("-n", "order")
         .first()
     )
-    assert routine and article
+    if routine is None or article is None:
+        raise SystemExit("No published routine or Learn page to measure.")
     htmx = {"HTTP_HX_REQUEST": "true"}
     return [
         Page("baseline", "/__bench__/baseline/"),

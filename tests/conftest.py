@@ -26,6 +26,13 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
+def base_url() -> None:
+    """Replaces pytest-base-url's fixture (an instance-method fixture pytest 9 deprecates);
+    tests build URLs from `live_server.url`."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
