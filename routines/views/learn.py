@@ -11,8 +11,12 @@ def learn_list(request: HttpRequest) -> HttpResponse:
 
 
 def learn_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Staff may preview drafts ("View on site" in the admin); everyone else sees published only.
+    articles = LearnArticle.objects.all()
+    if not request.user.is_staff:
+        articles = articles.filter(published=True)
     article = get_object_or_404(
-        LearnArticle.objects.filter(published=True).prefetch_related(
+        articles.prefetch_related(
             Prefetch("claims", queryset=Claim.objects.prefetch_related("sources"))
         ),
         slug=slug,

@@ -35,10 +35,10 @@ def routine_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def routine_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Staff may preview drafts ("View on site" in the admin); everyone else sees published only.
+    routines = Routine.objects.all() if request.user.is_staff else Routine.objects.published()
     routine = get_object_or_404(
-        Routine.objects.published()
-        .select_related("cover")
-        .prefetch_related(
+        routines.select_related("cover").prefetch_related(
             "body_areas",
             "situations",
             "sources",
