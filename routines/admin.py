@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
+from .caching import bump_content_version
 from .images import ProcessedImage, process_image
 from .models import (
     BodyArea,
@@ -287,6 +288,7 @@ class RoutineAdmin(SortableAdminBase, admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Routine], value: bool
     ) -> None:
         changed = queryset.exclude(published=value).update(published=value, updated=timezone.now())
+        bump_content_version()  # a bulk update sends no save signals
         verb = "Published" if value else "Unpublished"
         if changed:
             self.message_user(request, f"{verb} {_count(changed, 'routine')}.", messages.SUCCESS)

@@ -86,7 +86,8 @@ def test_library_filter_swaps_the_list_and_keeps_the_url(
 
     phone.get_by_role("radio", name="Any time").tap()
     expect(results).to_contain_text(re.compile(r"^\s*\d+ routines?"))
-    expect(results.get_by_role("link", name=re.compile("Foot and toe cramp relief"))).to_be_visible()
+    foot_relief = results.get_by_role("link", name=re.compile("Foot and toe cramp relief"))
+    expect(foot_relief).to_be_visible()
     shot(phone, "library-filtered")
 
     # The filtered URL reloads to the same list.

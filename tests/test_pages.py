@@ -791,9 +791,19 @@ def member() -> object:
     return get_user_model().objects.create_user("sam", "sam@example.org", "a long passphrase")
 
 
-def test_body_sends_the_csrf_token_with_htmx_requests(client: Client) -> None:
+def test_body_sends_the_csrf_token_with_htmx_requests_of_a_signed_in_user(
+    client: Client, member: object
+) -> None:
+    client.force_login(member)
     token = csrf_from_hx_headers(client.get(reverse("home")).content.decode())
     assert len(token) >= 32
+
+
+def test_guest_content_pages_carry_no_csrf_token(client: Client) -> None:
+    """Guests change nothing on content pages, so those pages skip the token (and its cookie)."""
+    response = client.get(reverse("routine_list"))
+    assert "hx-headers" not in response.content.decode()
+    assert "csrftoken" not in response.cookies
 
 
 def test_logout_form_carries_the_csrf_token(member: object) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from routines.caching import bump_content_version
 from routines.models import (
     BodyArea,
     Claim,
@@ -153,6 +154,7 @@ def _load_flat(
 def load_library() -> LoadReport:
     """Create whatever part of the built-in library is missing. One transaction, all or nothing."""
     report = LoadReport()
+    bump_content_version()  # bulk_create sends no save signals; applied on commit
 
     _load_flat(
         report,

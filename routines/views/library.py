@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404
 from django_htmx.middleware import HtmxDetails
 
+from ..caching import render_cached
 from ..forms import LibraryFilterForm
 from ..models import Routine, Step
 
@@ -12,7 +15,20 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def routine_list(request: HtmxHttpRequest) -> HttpResponse:
-    form = LibraryFilterForm(request.GET)
+    filters = tuple(request.GET.get(name, "") for name in LibraryFilterForm.base_fields)
+    partial_only = bool(request.htmx and not request.htmx.boosted)
+    return render_cached(
+        request,
+        "routines/routine_list.html",
+        lambda: _library_context(request.GET),
+        key=filters,
+        partial="results" if partial_only else "body",
+        partial_only=partial_only,
+    )
+
+
+def _library_context(query: QueryDict) -> dict[str, Any]:
+    form = LibraryFilterForm(query)
     routines = Routine.objects.for_list()
     status = 200
     if form.is_valid():
@@ -21,29 +37,31 @@ def routine_list(request: HtmxHttpRequest) -> HttpResponse:
         if area := form.cleaned_data["area"]:
             routines = routines.filter(body_areas=area)
     else:
-        # Bad filter values: say so, and show nothing filtered rather than a wrong guess.
+        # Bad filter values: say so, and list nothing rather than guess.
         status = 400
         routines = routines.none()
-    # The form's choices come from the same tables: evaluate them once for the template.
-    situations = list(form.fields["situation"].queryset)
-    areas = list(form.fields["area"].queryset)
-    context = {"form": form, "routines": routines, "situations": situations, "areas": areas}
-    template = "routines/routine_list.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-    return render(request, template, context, status=status)
+    return {
+        "form": form,
+        "routines": routines,
+        "situations": form.fields["situation"].queryset,
+        "areas": form.fields["area"].queryset,
+        "status": status,
+    }
 
 
 def routine_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Staff may preview drafts ("View on site" in the admin); everyone else sees published only.
-    routines = Routine.objects.all() if request.user.is_staff else Routine.objects.published()
-    routine = get_object_or_404(
-        routines.select_related("cover").prefetch_related(
-            "body_areas",
-            "situations",
-            "sources",
-            Prefetch("steps", queryset=Step.objects.select_related("image")),
-        ),
-        slug=slug,
-    )
-    return render(request, "routines/routine_detail.html", {"routine": routine})
+    def build() -> dict[str, Any]:
+        # Staff may preview drafts ("View on site" in the admin); others see published only.
+        routines = Routine.objects.all() if request.user.is_staff else Routine.objects.published()
+        routine = get_object_or_404(
+            routines.select_related("cover").prefetch_related(
+                "body_areas",
+                "situations",
+                "sources",
+                Prefetch("steps", queryset=Step.objects.select_related("image")),
+            ),
+            slug=slug,
+        )
+        return {"routine": routine, "title": routine.title, "description": routine.summary}
+
+    return render_cached(request, "routines/routine_detail.html", build, key=(slug,))
