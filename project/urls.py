@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 admin.site.site_header = "Unknot content"
 admin.site.site_title = "Unknot admin"
@@ -8,6 +11,13 @@ admin.site.index_title = "Routines, Learn pages and safety content"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages without an icon link (the admin).
+    path(
+        "favicon.ico",
+        # lazy: the hashed name is looked up on the first request, not at import.
+        RedirectView.as_view(url=lazy(static_url, str)("img/icon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("accounts/", include("routines.urls_accounts")),
     path("", include("routines.urls")),
 ]

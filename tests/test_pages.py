@@ -836,3 +836,9 @@ def test_htmx_post_with_the_body_token_passes_csrf(member: object) -> None:
     response = client.post(reverse("logout"), HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_favicon_redirects_to_the_app_icon(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/icon.svg")
