@@ -574,13 +574,14 @@ def test_learn_page_shows_claims_with_evidence_and_sources(
     assert "Nobody knows the whole answer yet." in text
     assert in_order(
         text,
+        # the evidence label comes before the explanation, so nobody reads a weak claim as fact
         "Age makes cramps more likely",
-        "About a third of people over sixty get them.",
         "Supported",
+        "About a third of people over sixty get them.",
         "Cramps in older adults",
         "Magnesium rarely helps",
-        "Trials in older adults found no benefit",
         "Weak",
+        "Trials in older adults found no benefit",
         "Magnesium trial",
     )
     assert ("https://example.org/magnesium", "Magnesium trial") in links(main)
