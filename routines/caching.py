@@ -28,7 +28,7 @@ from django.utils.safestring import mark_safe
 
 VERSION_KEY = "unknot:content-version"
 #: Context entries the page itself (not the body) needs; cached alongside the body.
-PAGE_KEYS = ("title", "description")
+PAGE_KEYS = ("title", "description", "page")
 
 
 def content_version() -> str:
@@ -62,12 +62,14 @@ def render_cached(
     key: tuple[str, ...] = (),
     partial: str = "body",
     partial_only: bool = False,
+    extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """Render `template` with its `partial` taken from the cache, built by `build()` on a miss.
 
     `build()` returns the partial's context; it may raise Http404, and nothing is cached then.
     Its `status` entry (default 200) and PAGE_KEYS entries are cached with the HTML. The partial
-    must not show anything specific to the request (CSRF token, user, messages). With
+    must not show anything specific to the request (CSRF token, user, messages); `extra` is
+    context for the page around it, per request (never cached in the body). With
     `partial_only` (an htmx request) the response is the partial alone; otherwise the whole
     `template`, which places `body` in the page.
     """
@@ -76,10 +78,13 @@ def render_cached(
             request, template, _build_fragment(request, template, build, partial), partial_only
         )
     cache_key = _key(f"{template}#{partial}", key)
-    # A guest with no pending messages gets exactly the same page as every other guest: keep
-    # the whole page, not only its body.
+    # A guest with no pending messages and no per-request extras gets exactly the same page as
+    # every other guest: keep the whole page, not only its body.
     whole_page = (
-        not partial_only and not request.user.is_authenticated and not get_messages(request)
+        not partial_only
+        and not extra
+        and not request.user.is_authenticated
+        and not get_messages(request)
     )
     if whole_page and (page := cache.get(f"{cache_key}:page")) is not None:
         return HttpResponse(page["content"], status=page["status"])
@@ -87,8 +92,9 @@ def render_cached(
     if fragment is None:
         fragment = _build_fragment(request, template, build, partial)
         cache.set(cache_key, fragment, settings.CONTENT_CACHE_SECONDS)
-    response = _render(request, template, fragment, partial_only)
-    if whole_page:
+    response = _render(request, template, fragment, partial_only, extra)
+    # A page that carries a CSRF token (a form outside the body) is this visitor's alone.
+    if whole_page and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         page = {"content": response.content, "status": response.status_code}
         cache.set(f"{cache_key}:page", page, settings.CONTENT_CACHE_SECONDS)
     return response
@@ -108,10 +114,15 @@ def _build_fragment(
 
 
 def _render(
-    request: HttpRequest, template: str, fragment: dict[str, Any], partial_only: bool
+    request: HttpRequest,
+    template: str,
+    fragment: dict[str, Any],
+    partial_only: bool,
+    extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     if partial_only:
         return HttpResponse(fragment["html"], status=fragment["status"])
     page = {name: fragment[name] for name in PAGE_KEYS if name in fragment}
+    page.update(extra or {})
     page["body"] = mark_safe(fragment["html"])  # our own template's output
     return render(request, template, page, status=fragment["status"])

@@ -1,6 +1,7 @@
 from django import forms
 
 from .models import BodyArea, Situation
+from .player import Action
 
 
 class LibraryFilterForm(forms.Form):
@@ -20,4 +21,45 @@ class LibraryFilterForm(forms.Form):
         empty_label="Any body area",
         label="Body area",
         error_messages={"invalid_choice": "There is no body area called “%(value)s”."},
+    )
+
+
+class ControlForm(forms.Form):
+    """One player control, from the player script or a plain form."""
+
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in Action.ALL],
+        error_messages={"invalid_choice": "“%(value)s” is not a player control."},
+        widget=forms.HiddenInput,
+    )
+    phase = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    control_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    offset_ms = forms.IntegerField(
+        min_value=0,
+        max_value=24 * 60 * 60 * 1000,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "max_value": "That control is more than a day old.",
+            "min_value": "A control cannot come from the future.",
+        },
+    )
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="Did it help?",
+        choices=[
+            (1, "1: not at all"),
+            (2, "2"),
+            (3, "3: a bit"),
+            (4, "4"),
+            (5, "5: a lot"),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how much it helped, from 1 to 5.",
+            "invalid_choice": "Choose how much it helped, from 1 to 5.",
+        },
     )

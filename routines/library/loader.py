@@ -188,6 +188,7 @@ def load_library() -> LoadReport:
             action=t.action,
             stops_routine=t.stops_routine,
             order=t.order,
+            call_numbers=t.call_numbers,
         ),
     )
 

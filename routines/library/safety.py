@@ -16,6 +16,7 @@ TRIAGE_LEVELS: tuple[TriageLevelData, ...] = (
         ),
         stops_routine=True,
         order=1,
+        call_numbers="999, 112, 911",
     ),
     TriageLevelData(
         slug=TODAY,
@@ -26,6 +27,7 @@ TRIAGE_LEVELS: tuple[TriageLevelData, ...] = (
         ),
         stops_routine=True,
         order=2,
+        call_numbers="111",
     ),
     TriageLevelData(
         slug=SOON,

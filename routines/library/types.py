@@ -83,6 +83,7 @@ class TriageLevelData:
     action: str
     stops_routine: bool
     order: int
+    call_numbers: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ from .evidence import Evidence, Source
 from .images import Image
 from .learn import Claim, LearnArticle
 from .routine import BodyArea, Purpose, Routine, RoutineQuerySet, Situation
+from .run import Run
 from .safety import Disclaimer, SafetySign, TriageLevel
 from .step import REP_SECONDS, Side, Step, StepKind
 
@@ -16,6 +17,7 @@ __all__ = [
     "Purpose",
     "Routine",
     "RoutineQuerySet",
+    "Run",
     "SafetySign",
     "Side",
     "Situation",

@@ -12,6 +12,11 @@ class TriageLevel(models.Model):
     stops_routine = models.BooleanField(
         default=False, help_text="A sign of this level stops a relief routine from starting."
     )
+    call_numbers = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Phone numbers to offer as call buttons, separated by commas (e.g. 999, 112).",
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -20,6 +25,9 @@ class TriageLevel(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def call_number_list(self) -> list[str]:
+        return [n.strip() for n in self.call_numbers.split(",") if n.strip()]
 
 
 class SafetySign(models.Model):

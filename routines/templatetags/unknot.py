@@ -27,3 +27,20 @@ def approx_minutes(seconds: int | None) -> str:
         return f"{seconds} s"
     minutes = round(seconds / 60)
     return f"{minutes} min"
+
+
+@register.filter
+def ms_clock(milliseconds: int | None) -> str:
+    """Remaining time as a countdown shows it: "m:ss", seconds rounded up (0.2 s left is 0:01)."""
+    if milliseconds is None:
+        return ""
+    seconds = max(0, -(-int(milliseconds) // 1000))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.filter
+def ms_duration(milliseconds: int | None) -> str:
+    """Milliseconds as people say them (see `duration`), rounded to the nearest second."""
+    if milliseconds is None:
+        return ""
+    return duration(round(int(milliseconds) / 1000))

@@ -7,7 +7,7 @@ from django_htmx.middleware import HtmxDetails
 
 from ..caching import render_cached
 from ..forms import LibraryFilterForm
-from ..models import Routine, Step
+from ..models import Purpose, Routine, Step
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -62,6 +62,11 @@ def routine_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             slug=slug,
         )
-        return {"routine": routine, "title": routine.title, "description": routine.summary}
+        return {
+            "routine": routine,
+            "title": routine.title,
+            "description": routine.summary,
+            "page": {"slug": routine.slug, "relief": routine.purpose == Purpose.RELIEF},
+        }
 
     return render_cached(request, "routines/routine_detail.html", build, key=(slug,))

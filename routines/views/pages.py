@@ -3,9 +3,11 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from ..caching import render_cached
 from ..models import BodyArea, Disclaimer, Purpose, Routine, SafetySign, TriageLevel
+from .player import recent_runs
 
 #: The situation a relief routine must have to be offered under "Cramp now".
 CRAMP_NOW = "cramp-now"
@@ -14,7 +16,8 @@ HOME_PREVENTION = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render_cached(request, "pages/home.html", _home_context)
+    extra = recent_runs(request, timezone.now())
+    return render_cached(request, "pages/home.html", _home_context, extra=extra)
 
 
 def _home_context() -> dict[str, Any]:

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from ..player import Phase, RunState
+from .routine import Routine
+
+#: How many recent control ids a run remembers, so a repeated control is applied once.
+RECENT_CONTROLS = 50
+
+
+class RunQuerySet(models.QuerySet["Run"]):
+    def unfinished(self) -> RunQuerySet:
+        return self.filter(finished_at__isnull=True)
+
+
+class Run(models.Model):
+    """One person following one routine: its phases and where they are, as timestamps.
+
+    The current phase and remaining time are derived (routines/player.py), never counted down
+    in the database.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    routine = models.ForeignKey(Routine, null=True, on_delete=models.SET_NULL, related_name="runs")
+    routine_title = models.CharField(max_length=120)
+    routine_slug = models.SlugField(max_length=140)
+    #: A signed-in person's run; a guest's run has no user and is listed in their session.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="runs",
+    )
+    #: The phases as they were when the run started, so staff edits never break a run.
+    phases = models.JSONField()
+    lead_in = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    phase = models.PositiveIntegerField(default=0)
+    phase_started_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_ms = models.BigIntegerField(default=0)
+    total_paused_ms = models.BigIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ended_early = models.BooleanField(default=False)
+    skipped = models.JSONField(default=list)
+    recent_controls = models.JSONField(default=list)
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Did it help? 1 (not at all) to 5 (a lot)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="run_rating_range",
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                violation_error_message="A rating is from 1 to 5.",
+            ),
+            models.CheckConstraint(
+                name="run_paused_ms_not_negative",
+                condition=Q(paused_ms__gte=0, total_paused_ms__gte=0),
+            ),
+        ]
+        indexes = [
+            # The home page: a signed-in person's recent runs, newest first.
+            models.Index(fields=["user", "-started_at"], name="run_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.routine_title} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("run_detail", kwargs={"run_id": self.id})
+
+    def phase_list(self) -> list[Phase]:
+        return [Phase.from_dict(data) for data in self.phases]
+
+    @property
+    def state(self) -> RunState:
+        return RunState(
+            phase=self.phase,
+            phase_started_at=self.phase_started_at,
+            paused_at=self.paused_at,
+            paused_ms=self.paused_ms,
+            total_paused_ms=self.total_paused_ms,
+            finished_at=self.finished_at,
+            ended_early=self.ended_early,
+            skipped=tuple(self.skipped),
+        )
+
+    def set_state(self, state: RunState) -> None:
+        self.phase = state.phase
+        self.phase_started_at = state.phase_started_at
+        self.paused_at = state.paused_at
+        self.paused_ms = state.paused_ms
+        self.total_paused_ms = state.total_paused_ms
+        self.finished_at = state.finished_at
+        self.ended_early = state.ended_early
+        self.skipped = list(state.skipped)
+
+    def remember_control(self, control_id: str) -> None:
+        self.recent_controls = [*self.recent_controls, control_id][-RECENT_CONTROLS:]
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        if self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
