@@ -39,7 +39,7 @@ def no_horizontal_scroll(page: Page) -> None:
     assert width <= 390, f"page is {width}px wide on a 390px screen"
 
 
-def test_cramp_now_reaches_the_calf_relief_routine_in_one_tap(
+def test_cramp_now_reaches_the_calf_relief_safety_check_in_one_tap(
     phone: Page, live_server, library: None
 ) -> None:
     phone.goto(live_server.url + "/")
@@ -50,8 +50,11 @@ def test_cramp_now_reaches_the_calf_relief_routine_in_one_tap(
     box = calf.bounding_box()
     assert box and box["height"] >= 48 and box["width"] >= 300, "the calf button is thumb-sized"
     calf.tap()
-    expect(phone).to_have_url(re.compile(r"/routines/calf-cramp-relief/$"))
-    expect(phone.get_by_role("heading", level=1)).to_contain_text("Calf")
+    # One tap reaches the safety check for the calf routine; "None of these" starts it.
+    expect(phone).to_have_url(re.compile(r"/routines/calf-cramp-relief/check/$"))
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Before you start")
+    expect(phone.locator(".eyebrow")).to_contain_text("Calf")
+    expect(phone.get_by_role("button", name="None of these: start")).to_be_visible()
 
 
 def test_home_lists_prevention_routines_and_links_to_help(

@@ -200,6 +200,11 @@ def get(client: Client, url: str, htmx: bool = False, **extra: str) -> HttpRespo
 # Home ---------------------------------------------------------------------------------------
 
 
+def check_url(routine: Routine) -> str:
+    """Where a "Cramp now" button leads: the routine's safety check, which then starts it."""
+    return reverse("safety_check", args=[routine.slug])
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_home_offers_one_relief_routine_per_area(
     client: Client, library: Library, htmx: bool
@@ -208,23 +213,36 @@ def test_home_offers_one_relief_routine_per_area(
     assert response.status_code == 200
     main = main_part(response.content.decode())
     found = links(main)
-    calf = [text for href, text in found if href == library.calf_relief.get_absolute_url()]
-    hamstring = [
-        text for href, text in found if href == library.hamstring_relief.get_absolute_url()
-    ]
+    calf = [text for href, text in found if href == check_url(library.calf_relief)]
+    hamstring = [text for href, text in found if href == check_url(library.hamstring_relief)]
     assert calf and "Calf" in calf[0]
     assert hamstring and "Hamstring" in hamstring[0]
 
 
+def test_home_cramp_buttons_lead_to_the_safety_check_not_the_routine_page(
+    client: Client, library: Library
+) -> None:
+    main = main_part(client.get(reverse("home")).content.decode())
+    section = re.search(r'<section class="cramp-now".*?</section>', main, flags=re.S)
+    assert section
+    assert sorted(hrefs(section.group(0))) == sorted(
+        [check_url(library.calf_relief), check_url(library.hamstring_relief), reverse("get_help")]
+    )
+    response = client.get(check_url(library.calf_relief))
+    assert response.status_code == 200
+    assert "Calf cramp relief" in page_text(response.content.decode())
+
+
 def test_home_cramp_buttons_show_the_routine_time(client: Client, library: Library) -> None:
     main = main_part(client.get(reverse("home")).content.decode())
-    (button,) = [t for h, t in links(main) if h == library.hamstring_relief.get_absolute_url()]
+    (button,) = [t for h, t in links(main) if h == check_url(library.hamstring_relief)]
     assert "3 min" in button
 
 
 def test_home_first_relief_routine_in_library_order_wins(client: Client, library: Library) -> None:
     main = main_part(client.get(reverse("home")).content.decode())
-    assert library.calf_relief.get_absolute_url() in hrefs(main)
+    assert check_url(library.calf_relief) in hrefs(main)
+    assert check_url(library.later_calf_relief) not in hrefs(main)
     assert library.later_calf_relief.get_absolute_url() not in hrefs(main)
 
 
@@ -234,6 +252,7 @@ def test_home_leaves_out_unpublished_and_not_cramp_now_routines(
     html = client.get(reverse("home")).content.decode()
     for routine in (library.draft_foot_relief, library.cold_pack, library.draft_warm_up):
         assert routine.get_absolute_url() not in hrefs(html)
+        assert check_url(routine) not in hrefs(html)
         assert routine.title not in page_text(html)
     assert not [text for _, text in links(main_part(html)) if "Foot" in text]
 
@@ -244,8 +263,10 @@ def test_home_lists_prevention_routines_with_their_time(client: Client, library:
     assert "Bedtime calf stretch" in found[library.bedtime.get_absolute_url()]
     assert "4 min" in found[library.bedtime.get_absolute_url()]
     assert "2 min" in found[library.desk.get_absolute_url()]
-    # Relief routines are the buttons, not entries of the prevention list.
-    assert hrefs(main).count(library.calf_relief.get_absolute_url()) == 1
+    # Relief routines are the buttons (to their safety check), not entries of the prevention
+    # list.
+    assert hrefs(main).count(check_url(library.calf_relief)) == 1
+    assert library.calf_relief.get_absolute_url() not in hrefs(main)
 
 
 def test_home_links_to_learn_and_when_to_get_help(client: Client, library: Library) -> None:

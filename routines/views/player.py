@@ -180,7 +180,8 @@ def _player_context(run: Run, now: dt.datetime, **extra: Any) -> dict[str, Any]:
             },
         },
         "summary": summarise(run.state, phases, run.started_at, now),
-        "control_form": ControlForm(initial={"phase": payload["phase"], "control_id": uuid4().hex}),
+        "controls": player_controls(phase.timed, payload["paused"]),
+        "control_id": uuid4().hex,
         "rating_form": RatingForm(initial={"rating": run.rating}),
         **extra,
     }
