@@ -305,7 +305,7 @@ def summarise(
     if state.paused_at is not None:
         paused += _ms(until - state.paused_at)
     reached = state.phase + (1 if state.finished and not state.ended_early else 0)
-    work = [i for i, p in enumerate(phases) if p.kind != PhaseKind.REST]
+    work = [i for i, p in enumerate(phases) if p.kind == PhaseKind.WORK]
     skipped = [i for i in state.skipped if i in work]
     done = [i for i in work if i < reached and i not in state.skipped]
     return Summary(

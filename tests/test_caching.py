@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -86,3 +87,32 @@ def test_staff_always_see_fresh_content(client: Client) -> None:
     client.get(routine.get_absolute_url())
     Routine.objects.filter(pk=routine.pk).update(title="Edited without a signal")
     assert "Edited without a signal" in client.get(routine.get_absolute_url()).content.decode()
+
+
+def test_a_routine_page_with_a_start_form_is_each_guests_own_but_its_body_is_cached() -> None:
+    """The Start form carries the visitor's CSRF token, so the whole page is never shared
+    between guests; the routine itself still comes from the cache."""
+    routine = make_routine("Bedtime stretch", purpose="prevention")
+    first = Client().get(routine.get_absolute_url())
+    with CaptureQueriesContext(connection) as captured:
+        second = Client().get(routine.get_absolute_url())
+    assert len(captured) == 0, [q["sql"] for q in captured.captured_queries]
+    tokens = [
+        re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', r.content.decode()).group(1)
+        for r in (first, second)
+    ]
+    assert tokens[0] != tokens[1]
+    assert second.cookies["csrftoken"].value
+    assert "Bedtime stretch" in second.content.decode()
+
+
+def test_a_relief_routine_page_links_to_the_check_and_carries_no_token(
+    client: Client,
+) -> None:
+    routine = make_routine("Calf relief", purpose="relief")
+    client.get(routine.get_absolute_url())
+    with CaptureQueriesContext(connection) as captured:
+        html = Client().get(routine.get_absolute_url()).content.decode()
+    assert len(captured) == 0
+    assert f'href="{reverse("safety_check", args=[routine.slug])}"' in html
+    assert "csrfmiddlewaretoken" not in html

@@ -238,11 +238,15 @@ def run_control(request: HttpRequest, run_id: UUID) -> HttpResponse:
         run = owned_run(request, run_id, for_update=True)
         if data["control_id"] and data["control_id"] in run.recent_controls:
             return _control_done(request, run, now, duplicate=True)
-        state = run.state
-        last_change = max(filter(None, [state.phase_started_at, state.paused_at]))
-        at = max(last_change, now - dt.timedelta(milliseconds=data["offset_ms"] or 0))
+        phases = run.phase_list()
+        if data["phase"] is not None and data["phase"] >= len(phases):
+            return _control_error(
+                request, run_id, "That step is not in this routine.", status=400, now=now, run=run
+            )
+        # A queued control applies when it happened, but never before the run's last change.
+        at = max(run.updated_at, now - dt.timedelta(milliseconds=data["offset_ms"] or 0))
         try:
-            new_state = apply(state, run.phase_list(), data["action"], at, phase=data["phase"])
+            new_state = apply(run.state, phases, data["action"], at, phase=data["phase"])
         except InvalidControl as error:
             return _control_error(request, run_id, str(error), status=409, now=now, run=run)
         run.set_state(new_state)
