@@ -51,6 +51,8 @@ class Run(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     ended_early = models.BooleanField(default=False)
     skipped = models.JSONField(default=list)
+    #: When the last control took effect: a control queued offline never applies before it.
+    last_control_at = models.DateTimeField(null=True, blank=True)
     recent_controls = models.JSONField(default=list)
     rating = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Did it help? 1 (not at all) to 5 (a lot)."

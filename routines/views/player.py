@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..forms import ControlForm, RatingForm
@@ -203,6 +204,7 @@ def player_controls(timed: bool, paused: bool) -> list[tuple[str, str, bool]]:
     ]
 
 
+@never_cache  # a live run: the browser's back/forward cache must not show an old state
 @require_GET
 def run_detail(request: HttpRequest, run_id: UUID) -> HttpResponse:
     now = timezone.now()
@@ -210,6 +212,7 @@ def run_detail(request: HttpRequest, run_id: UUID) -> HttpResponse:
     return render(request, "player/run.html", _player_context(run, now))
 
 
+@never_cache
 @require_GET
 def run_state(request: HttpRequest, run_id: UUID) -> JsonResponse:
     now = timezone.now()
@@ -243,16 +246,18 @@ def run_control(request: HttpRequest, run_id: UUID) -> HttpResponse:
             return _control_error(
                 request, run_id, "That step is not in this routine.", status=400, now=now, run=run
             )
-        # A queued control applies when it happened, but never before the run's last change.
-        at = max(run.updated_at, now - dt.timedelta(milliseconds=data["offset_ms"] or 0))
+        # A queued control applies when it happened, but never before the last control.
+        floor = run.last_control_at or run.started_at
+        at = max(floor, now - dt.timedelta(milliseconds=data["offset_ms"] or 0))
         try:
             new_state = apply(run.state, phases, data["action"], at, phase=data["phase"])
         except InvalidControl as error:
             return _control_error(request, run_id, str(error), status=409, now=now, run=run)
         run.set_state(new_state)
+        run.last_control_at = at
         if data["control_id"]:
             run.remember_control(data["control_id"])
-        run.save(update_fields=[*STATE_FIELDS, "recent_controls", "updated_at"])
+        run.save(update_fields=[*STATE_FIELDS, "last_control_at", "recent_controls", "updated_at"])
     return _control_done(request, run, now)
 
 
