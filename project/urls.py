@@ -19,6 +19,8 @@ urlpatterns = [
         name="favicon",
     ),
     path("accounts/", include("routines.urls_accounts")),
+    path("", include("routines.urls_reminders")),
+    path("", include("routines.urls_push")),
     path("", include("routines.urls")),
 ]
 
