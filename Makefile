@@ -11,9 +11,13 @@ PYTEST_ARGS ?=
 
 .PHONY: run test test-only install browser lint format bench clean
 
+# The web server and, beside it, the reminder worker (stopped together with Ctrl-C).
 run: $(VENV)/.installed-dev
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_library
+	DEBUG=1 $(BIN)/python manage.py vapid_keys
+	DEBUG=1 $(BIN)/python manage.py reminders_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev browser test-only
@@ -60,3 +64,7 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media
+
+# Development VAPID keys for Web Push: made once in .vapid/ (git-ignored), never overwritten.
+vapid: $(VENV)/.installed-dev
+	DEBUG=1 $(BIN)/python manage.py vapid_keys

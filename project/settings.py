@@ -214,3 +214,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Web Push (VAPID keys) and the reminder worker: see project/settings_push.py.
+from .settings_push import *  # noqa: E402, F403

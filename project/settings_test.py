@@ -23,3 +23,15 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = BASE_DIR / ".test-media"
+
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from .settings import DATABASES  # noqa: E402
+
+PUSH_ALLOW_HTTP_ENDPOINTS = True  # the local push receiver speaks plain HTTP
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # tests/test_worker.py starts worker processes that share the test database: a file, in
+    # memory-backed /dev/shm where there is one, named per run so parallel runs do not collide.
+    _dir = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    DATABASES["default"]["TEST"] = {"NAME": str(_dir / f"unknot-test-{os.getpid()}.sqlite3")}

@@ -18,6 +18,8 @@ from django.contrib.auth.forms import (
 )
 from django.core.exceptions import ValidationError
 
+from .schedule import validate_zone
+
 PASSWORD_HELP = (
     "At least 8 characters. Avoid common passwords, numbers alone, "
     "and anything close to your username or email."
@@ -40,6 +42,11 @@ class SignupForm(UserCreationForm):
         help_text="Only used to send you a link if you forget your password.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    #: The browser's IANA time zone, filled in by static/js/timezone.js; for reminders.
+    timezone = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-browser-timezone": ""}),
+    )
 
     error_messages = {**UserCreationForm.error_messages, "password_mismatch": PASSWORDS_DIFFER}
 
@@ -57,6 +64,13 @@ class SignupForm(UserCreationForm):
         self.fields["password1"].help_text = PASSWORD_HELP
         self.fields["password2"].label = "Password again"
         self.fields["password2"].help_text = PASSWORD_AGAIN_HELP
+
+    def clean_timezone(self) -> str:
+        """A known zone, or UTC without a word: the person can change it in their settings."""
+        try:
+            return validate_zone((self.cleaned_data.get("timezone") or "").strip()).key
+        except ValueError:
+            return "UTC"
 
     def clean_email(self) -> str:
         email = self.cleaned_data.get("email") or ""

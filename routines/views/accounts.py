@@ -22,6 +22,7 @@ from ..forms_accounts import (
     ResetSetPasswordForm,
     SignupForm,
 )
+from ..models import Profile
 
 REDIRECT_FIELD_NAME = "next"
 
@@ -52,6 +53,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignupForm(request.POST)
         if form.is_valid():
             user = form.save()
+            profile = Profile.for_user(user)
+            profile.timezone = form.cleaned_data["timezone"]
+            profile.save(update_fields=["timezone"])
             login(request, user)
             messages.success(request, f"Welcome to Unknot, {user.get_username()}.")
             return HttpResponseRedirect(next_url or reverse("home"))

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ..caching import render_cached
 from ..models import BodyArea, Disclaimer, Purpose, Routine, SafetySign, TriageLevel
+from .hydration import home_hydration
 from .player import recent_runs
 
 #: The situation a relief routine must have to be offered under "Cramp now".
@@ -16,7 +17,7 @@ HOME_PREVENTION = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    extra = recent_runs(request, timezone.now())
+    extra = recent_runs(request, timezone.now()) | home_hydration(request, timezone.now())
     return render_cached(request, "pages/home.html", _home_context, extra=extra)
 
 
