@@ -135,7 +135,8 @@ def notification_payload(occurrence: Occurrence) -> dict[str, Any]:
     reminder = occurrence.reminder
     payload: dict[str, Any] = {
         "tag": f"reminder-{reminder.pk}",
-        "icon": static("img/icon.svg"),
+        "icon": static("img/icon-192.png"),  # Android shows PNG notification icons only
+        "badge": static("img/badge-96.png"),
         "timestamp": int(occurrence.scheduled_for.timestamp() * 1000),
         "renotify": True,
     }
@@ -171,7 +172,8 @@ def payload_for_test_notification() -> dict[str, Any]:
     return {
         "title": "Notifications are on",
         "body": "This is a test. Reminders will show up on this device like this one.",
-        "icon": static("img/icon.svg"),
+        "icon": static("img/icon-192.png"),  # Android shows PNG notification icons only
+        "badge": static("img/badge-96.png"),
         "tag": "unknot-test",
         "url": url,
     }

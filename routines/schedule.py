@@ -396,10 +396,13 @@ def reminder_next_fire(
     - `reminder.snoozed_until`: if it is still ahead, it is the next fire (moved out of quiet
       hours if need be), and the regular schedule carries on after it. A snooze that ends
       inside a pause is dropped.
-    - The kind (hydration or stretch) does not change the timing.
+    - The kind (hydration or stretch) does not change the timing, but hydration reminders never
+      fire for someone on a clinician's fluid restriction (a nudge to drink would contradict it).
     """
     _require_aware(after)
     if not reminder.enabled:
+        return None
+    if reminder.kind == ReminderKind.HYDRATION and profile.fluid_restriction:
         return None
     zone = zone_or_utc(profile.timezone)
     schedule = Schedule.for_reminder(reminder, profile)

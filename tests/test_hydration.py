@@ -512,3 +512,25 @@ def test_the_drank_token_is_a_single_path_segment(sam: AbstractBaseUser) -> None
     url = drank_url(occurrence)
     assert url.startswith("/hydration/drank/") and url.endswith("/")
     assert url.count("/") == 4
+
+
+@pytest.mark.django_db
+def test_a_fluid_restriction_stops_hydration_reminders_but_not_stretches(client: Client) -> None:
+    """A nudge to drink would contradict a clinician's fluid limit; stretch reminders go on."""
+    from routines.models import Reminder, ReminderKind, ScheduleKind
+
+    user = get_user_model().objects.create_user("fluid", password="pw")
+    client.force_login(user)
+    common = {"schedule": ScheduleKind.FIXED, "fixed_times": ["10:00"], "weekdays": 0b1111111}
+    drink = Reminder.objects.create(user=user, kind=ReminderKind.HYDRATION, **common)
+    stretch = Reminder.objects.create(user=user, kind=ReminderKind.STRETCH, **common)
+
+    client.post(reverse("hydration_settings"), {"hydration_goal": 8, "fluid_restriction": "on"})
+    drink.refresh_from_db()
+    stretch.refresh_from_db()
+    assert drink.next_fire_at is None
+    assert stretch.next_fire_at is not None
+
+    client.post(reverse("hydration_settings"), {"hydration_goal": 8})
+    drink.refresh_from_db()
+    assert drink.next_fire_at is not None

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..forms_hydration import HydrationSettingsForm
 from ..models import HydrationLog, Profile, ReminderKind
+from .reminders import refresh_all
 
 WEEK_DAYS = 7
 #: Where a plain (no-JavaScript) "+1 glass" goes back to: the page it came from.
@@ -185,6 +186,8 @@ def hydration_settings(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form=form, status=400)
     form.save()
+    # The fluid-restriction switch turns hydration reminders off or back on.
+    refresh_all(profile, timezone.now())
     if profile.fluid_restriction:
         messages.success(
             request, "Saved. Unknot will show no goal; keep to your care team's advice."

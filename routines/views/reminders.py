@@ -193,7 +193,8 @@ def owned_reminder(request: HttpRequest, pk: int, *, for_update: bool = False) -
     """The reminder if it is this person's; otherwise 404."""
     reminders = Reminder.objects.select_related("routine")
     if for_update:
-        reminders = reminders.select_for_update()
+        # Lock the reminder row only: PostgreSQL cannot lock the nullable side of the join.
+        reminders = reminders.select_for_update(of=("self",))
     return get_object_or_404(reminders, pk=pk, user=request.user)
 
 
