@@ -126,9 +126,10 @@ class Occurrence(models.Model):
             ),
         ]
         indexes = [
-            # The worker: pending occurrences whose claim is free (WHERE status = 'pending').
+            # The worker's claim (delivery.claim): pending occurrences, oldest first
+            # (WHERE status = 'pending' ... ORDER BY scheduled_for, id LIMIT n).
             models.Index(
-                fields=["claimed_until"],
+                fields=["scheduled_for", "id"],
                 condition=Q(status="pending"),
                 name="occurrence_pending",
             ),
