@@ -341,7 +341,8 @@ class PushReceiver:
             with self._lock:
                 self.rejected.append((path, reason))
         if delay:
-            time.sleep(delay)  # a slow push service, on purpose
+            # A slow push service, on purpose: the receiver's own thread waits, never a test.
+            threading.Event().wait(delay)
         if status == 201 and forced is not None:
             status, reason = forced[0], "told to"
             if forced[1] is not None:
