@@ -22,31 +22,9 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .env import envbool, envpositive
+
 _BASE_DIR = Path(__file__).resolve().parent.parent
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value in _TRUE | _FALSE:
-        return value in _TRUE
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
-
-
-def _number(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from exc
-    if number <= 0:
-        raise ImproperlyConfigured(f"{name} must be more than 0, not {value!r}")
-    return number
 
 
 def _read(path: Path) -> str:
@@ -56,7 +34,7 @@ def _read(path: Path) -> str:
         return ""
 
 
-_DEBUG = _bool("DEBUG", False)
+_DEBUG = envbool("DEBUG", False)
 
 #: Where `manage.py vapid_keys` writes development keys (git-ignored).
 VAPID_DEV_DIR = Path(os.environ.get("VAPID_DEV_DIR") or _BASE_DIR / ".vapid")
@@ -74,23 +52,23 @@ if VAPID_PRIVATE_KEY and not VAPID_SUBJECT.startswith(("mailto:", "https://")):
     )
 
 #: Plain-http push endpoints (a local test receiver): development and tests only.
-PUSH_ALLOW_HTTP_ENDPOINTS = _bool("PUSH_ALLOW_HTTP_ENDPOINTS", _DEBUG)
+PUSH_ALLOW_HTTP_ENDPOINTS = envbool("PUSH_ALLOW_HTTP_ENDPOINTS", _DEBUG)
 #: Seconds to wait for a push service before counting the attempt as a temporary failure.
-PUSH_TIMEOUT_SECONDS = _number("PUSH_TIMEOUT_SECONDS", 5)
+PUSH_TIMEOUT_SECONDS = envpositive("PUSH_TIMEOUT_SECONDS", 5)
 #: Devices one worker sends to at the same time.
-PUSH_THREADS = int(_number("PUSH_THREADS", 8))
+PUSH_THREADS = int(envpositive("PUSH_THREADS", 8))
 #: How long a push service keeps a reminder for a phone that is offline (seconds).
-PUSH_REMINDER_TTL_SECONDS = int(_number("PUSH_REMINDER_TTL_SECONDS", 15 * 60))
+PUSH_REMINDER_TTL_SECONDS = int(envpositive("PUSH_REMINDER_TTL_SECONDS", 15 * 60))
 
 #: Occurrences one worker claims at once.
-REMINDERS_BATCH_SIZE = int(_number("REMINDERS_BATCH_SIZE", 200))
+REMINDERS_BATCH_SIZE = int(envpositive("REMINDERS_BATCH_SIZE", 200))
 #: How long a claim lasts; after it another worker may take the occurrence.
-REMINDERS_LEASE_SECONDS = _number("REMINDERS_LEASE_SECONDS", 60)
+REMINDERS_LEASE_SECONDS = envpositive("REMINDERS_LEASE_SECONDS", 60)
 #: After downtime, the newest due time is still sent if it is at most this old.
-REMINDERS_CATCH_UP_GRACE_SECONDS = _number("REMINDERS_CATCH_UP_GRACE_SECONDS", 10 * 60)
+REMINDERS_CATCH_UP_GRACE_SECONDS = envpositive("REMINDERS_CATCH_UP_GRACE_SECONDS", 10 * 60)
 #: Sending rounds per occurrence before it is recorded as failed.
-REMINDERS_MAX_ATTEMPTS = int(_number("REMINDERS_MAX_ATTEMPTS", 5))
+REMINDERS_MAX_ATTEMPTS = int(envpositive("REMINDERS_MAX_ATTEMPTS", 5))
 #: The first retry waits this long, doubling each time (a Retry-After answer can ask for more).
-REMINDERS_RETRY_BASE_SECONDS = _number("REMINDERS_RETRY_BASE_SECONDS", 30)
+REMINDERS_RETRY_BASE_SECONDS = envpositive("REMINDERS_RETRY_BASE_SECONDS", 30)
 #: How long an idle worker waits before looking again.
-REMINDERS_IDLE_SECONDS = _number("REMINDERS_IDLE_SECONDS", 2)
+REMINDERS_IDLE_SECONDS = envpositive("REMINDERS_IDLE_SECONDS", 2)

@@ -167,13 +167,11 @@ class ReminderForm(forms.ModelForm):
     window_start = forms.TimeField(
         label="From",
         widget=TIME_INPUT,
-        input_formats=["%H:%M", "%H:%M:%S"],
         error_messages={"required": "Say from what time of day."},
     )
     window_end = forms.TimeField(
         label="Until",
         widget=TIME_INPUT,
-        input_formats=["%H:%M", "%H:%M:%S"],
         error_messages={"required": "Say until what time of day."},
     )
     fixed_times = forms.CharField(
@@ -312,20 +310,17 @@ class ProfileSettingsForm(forms.ModelForm):
     quiet_start = forms.TimeField(
         label="Quiet from",
         widget=TIME_INPUT,
-        input_formats=["%H:%M", "%H:%M:%S"],
         error_messages={"required": "Give the time quiet hours start."},
     )
     quiet_end = forms.TimeField(
         label="Quiet until",
         widget=TIME_INPUT,
-        input_formats=["%H:%M", "%H:%M:%S"],
         error_messages={"required": "Give the time quiet hours end."},
     )
     bedtime = forms.TimeField(
         label="Bedtime",
         required=False,
         widget=TIME_INPUT,
-        input_formats=["%H:%M", "%H:%M:%S"],
         help_text=(
             "No water reminders in the two hours before it: drinks late in the evening can "
             "wake you in the night."

@@ -11,6 +11,9 @@ import pytest
 # calls made by the test itself are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# The local push service fixtures (push_receiver, vapid_keys) for every test module.
+pytest_plugins = ["tests.push_receiver"]
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",

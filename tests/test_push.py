@@ -15,9 +15,7 @@ import socket
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import time_machine
@@ -51,25 +49,11 @@ from routines.push import (
     vapid_signer,
 )
 from tests.factories import make_routine
-from tests.push_receiver import Device, PushReceiver, use_fresh_vapid_keys
+from tests.push_receiver import Device, PushReceiver
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def push_receiver() -> Iterator[PushReceiver]:
-    """A local push service (tests/push_receiver.py), fresh for each test."""
-    receiver = PushReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def vapid_keys(settings: Any, push_receiver: PushReceiver) -> dict[str, str]:
-    """New VAPID keys in the settings; the receiver accepts only their signatures."""
-    return use_fresh_vapid_keys(settings, push_receiver)
 
 
 PAYLOAD = {"title": "Time for a drink", "body": "A glass now.", "tag": "reminder-1", "url": "/"}

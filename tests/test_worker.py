@@ -41,7 +41,7 @@ from routines.models import (
     ReminderKind,
     ScheduleKind,
 )
-from tests.push_receiver import Device, PushReceiver, use_fresh_vapid_keys
+from tests.push_receiver import Device, PushReceiver
 
 pytestmark = pytest.mark.django_db
 
@@ -49,20 +49,6 @@ ROOT = Path(__file__).resolve().parent.parent
 UTC = dt.UTC
 #: A Monday morning.
 T = dt.datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def push_receiver() -> Iterator[PushReceiver]:
-    """A local push service (tests/push_receiver.py), fresh for each test."""
-    receiver = PushReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def vapid_keys(settings: Any, push_receiver: PushReceiver) -> dict[str, str]:
-    """New VAPID keys in the settings; the receiver accepts only their signatures."""
-    return use_fresh_vapid_keys(settings, push_receiver)
 
 
 def make_user(name: str = "sam") -> Any:
