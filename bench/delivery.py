@@ -66,7 +66,8 @@ def role_prepare(count: int, subscriptions_file: Path) -> dict[str, Any]:
     """Users with one device each and PER_USER reminders each, none due yet."""
     from django.contrib.auth import get_user_model
 
-    from routines.models import Profile, PushSubscription, Reminder, ReminderKind, ScheduleKind
+    from routines.accounts.models import Profile
+    from routines.reminders.models import PushSubscription, Reminder, ReminderKind, ScheduleKind
 
     subscriptions = json.loads(subscriptions_file.read_text())
     users = get_user_model().objects.bulk_create(
@@ -105,7 +106,7 @@ def role_arm() -> dict[str, Any]:
     """Make every reminder due now; the due time, as a Unix timestamp."""
     from django.utils import timezone
 
-    from routines.models import Reminder
+    from routines.reminders.models import Reminder
 
     due = timezone.now()
     updated = Reminder.objects.update(next_fire_at=due)
@@ -115,7 +116,7 @@ def role_arm() -> dict[str, Any]:
 def role_report() -> dict[str, Any]:
     from django.db.models import Count
 
-    from routines.models import DeliveryAttempt, Occurrence
+    from routines.reminders.models import DeliveryAttempt, Occurrence
 
     def counts(queryset: Any, name: str) -> dict[str, int]:
         return {row[name]: row["n"] for row in queryset.values(name).annotate(n=Count("pk"))}

@@ -91,7 +91,7 @@ def load_content(routines: int) -> list[str]:
         notes.append("load_library: not available, generated content only")
     make_many_routines(routines, prefix="Bench routine")
 
-    from routines.models import LearnArticle
+    from routines.content.models import LearnArticle
 
     if not LearnArticle.objects.filter(published=True).exists():
         sources = [make_source(f"Bench source {n}") for n in range(3)]
@@ -121,7 +121,7 @@ class Page:
 def pages_to_measure() -> list[Page]:
     from django.db.models import Case, Count, When
 
-    from routines.models import LearnArticle, Routine
+    from routines.content.models import LearnArticle, Routine
 
     # A generated routine of 12 steps, or (with --routines 0) the library's longest one.
     routine = (
@@ -252,7 +252,7 @@ def measure(pages: list[Page], requests: int, warmup: int) -> None:
 def report(pages: list[Page], requests: int, notes: list[str]) -> None:
     import django
 
-    from routines.models import LearnArticle, Routine, Step
+    from routines.content.models import LearnArticle, Routine, Step
 
     print(
         f"Unknot page benchmark: {requests} requests per page after warm-up; "

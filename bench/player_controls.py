@@ -134,7 +134,7 @@ def add_floor_view() -> None:
     from django.http import HttpRequest, JsonResponse
     from django.urls import path
 
-    from routines.models import Run
+    from routines.player.models import Run
 
     def floor(request: HttpRequest, run_id: Any) -> JsonResponse:
         request.user.is_authenticated  # noqa: B018 (loads the session and the user)
@@ -145,7 +145,7 @@ def add_floor_view() -> None:
 
 
 def make_routine(steps: int) -> Any:
-    from routines.models import Purpose
+    from routines.content.models import Purpose
     from tests.factories import BULK_STEPS, make_routine
 
     return make_routine(

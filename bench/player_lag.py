@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         configure(workdir / "bench.sqlite3")
         import time_machine
 
-        from routines.models import Purpose, Routine
+        from routines.content.models import Purpose, Routine
 
         routine = Routine.objects.filter(slug=args.routine).first()
         if routine is None:

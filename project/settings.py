@@ -34,6 +34,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # First: its registration/ templates (log in, password change) replace the admin's.
+    "routines.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -45,7 +47,11 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "adminsortable2",
-    "routines",
+    # Unknot, one app per capability (README: "Layout"); each depends only on those above it.
+    "routines.content",
+    "routines.player",
+    "routines.reminders",
+    "routines.home",
 ]
 
 MIDDLEWARE = [
@@ -164,7 +170,7 @@ if envbool("BEHIND_PROXY", False):
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "routines.views.pages.csrf_failure"
+CSRF_FAILURE_VIEW = "routines.home.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 
 CONTENT_SECURITY_POLICY = {

@@ -18,10 +18,11 @@ urlpatterns = [
         RedirectView.as_view(url=lazy(static_url, str)("img/icon.svg"), permanent=True),
         name="favicon",
     ),
-    path("accounts/", include("routines.urls_accounts")),
-    path("", include("routines.urls_reminders")),
-    path("", include("routines.urls_push")),
-    path("", include("routines.urls")),
+    path("accounts/", include("routines.accounts.urls")),
+    path("", include("routines.home.urls")),
+    path("", include("routines.content.urls")),
+    path("", include("routines.player.urls")),
+    path("", include("routines.reminders.urls")),
 ]
 
 if settings.DEBUG:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from routines.models import (
+from routines.content.models import (
     BodyArea,
     Claim,
     Disclaimer,

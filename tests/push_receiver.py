@@ -449,7 +449,7 @@ class _Handler(BaseHTTPRequestHandler):
 def use_fresh_vapid_keys(settings: Any, receiver: PushReceiver) -> dict[str, str]:
     """New VAPID keys in the (pytest-django) settings; the receiver accepts only their
     signatures. Returns the keys and the subject."""
-    from routines.push import generate_vapid_keys
+    from routines.reminders.push import generate_vapid_keys
 
     private, public = generate_vapid_keys()
     settings.VAPID_PRIVATE_KEY = private

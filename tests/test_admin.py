@@ -16,11 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image as PILImage
 
-from routines.admin import format_total_time
-from routines.models import BodyArea, Image, Purpose, Routine, Situation, Source, Step
+from routines.content.admin import format_total_time
+from routines.content.models import BodyArea, Image, Purpose, Routine, Situation, Source, Step
 
-CHANGELIST = reverse("admin:routines_routine_changelist")
-ADD = reverse("admin:routines_routine_add")
+CHANGELIST = reverse("admin:content_routine_changelist")
+ADD = reverse("admin:content_routine_add")
 
 EDITOR_MODELS = [
     "routine",
@@ -213,7 +213,7 @@ def test_reordering_steps_saves_the_new_order(editor_client: Client) -> None:
         initial=3,
     )
 
-    response = editor_client.post(reverse("admin:routines_routine_change", args=[routine.pk]), data)
+    response = editor_client.post(reverse("admin:content_routine_change", args=[routine.pk]), data)
 
     assert response.status_code == 302, response.context["errors"]
     assert [step.title for step in routine.steps.all()] == ["Step 2", "Step 3", "Step 1"]
@@ -271,7 +271,7 @@ def test_bad_step_on_an_existing_routine_changes_nothing(editor_client: Client) 
         initial=1,
     )
 
-    response = editor_client.post(reverse("admin:routines_routine_change", args=[routine.pk]), data)
+    response = editor_client.post(reverse("admin:content_routine_change", args=[routine.pk]), data)
 
     assert response.status_code == 200
     routine.refresh_from_db()
@@ -304,7 +304,7 @@ def test_changelist_shows_total_time_and_areas(
 def test_change_form_shows_total_time_read_only(admin_client: Client) -> None:
     routine = make_routine(steps=4)
 
-    response = admin_client.get(reverse("admin:routines_routine_change", args=[routine.pk]))
+    response = admin_client.get(reverse("admin:content_routine_change", args=[routine.pk]))
 
     html = response.content.decode()
     assert re.search(r'<div class="readonly">2:00</div>', html)
@@ -433,7 +433,7 @@ def test_editor_group_has_exactly_the_content_permissions(db: None) -> None:
     granted = set(group.permissions.values_list("content_type__app_label", "codename"))
 
     expected = {
-        ("routines", f"{action}_{model}")
+        ("content", f"{action}_{model}")
         for model in EDITOR_MODELS
         for action in ("add", "change", "delete", "view")
     }
@@ -491,7 +491,7 @@ def test_uploading_a_photo_stores_a_processed_picture_and_thumbnail(
     upload = SimpleUploadedFile("IMG_0001 Jane.jpg", jpeg_bytes(), content_type="image/jpeg")
 
     response = editor_client.post(
-        reverse("admin:routines_image_add"), {"file": upload, "alt": "A calf stretch"}
+        reverse("admin:content_image_add"), {"file": upload, "alt": "A calf stretch"}
     )
 
     assert response.status_code == 302, response.context["errors"]
@@ -511,10 +511,10 @@ def test_image_list_shows_a_sized_thumbnail_and_the_description(
     editor_client: Client, media_root: Path
 ) -> None:
     upload = SimpleUploadedFile("photo.jpg", jpeg_bytes(), content_type="image/jpeg")
-    editor_client.post(reverse("admin:routines_image_add"), {"file": upload, "alt": "A calf"})
+    editor_client.post(reverse("admin:content_image_add"), {"file": upload, "alt": "A calf"})
     image = Image.objects.get()
 
-    response = editor_client.get(reverse("admin:routines_image_changelist"))
+    response = editor_client.get(reverse("admin:content_image_changelist"))
 
     html = response.content.decode()
     assert f'<img src="/media/{image.thumbnail.name}" width="80" height="60" alt="">' in html
@@ -523,11 +523,11 @@ def test_image_list_shows_a_sized_thumbnail_and_the_description(
 
 def test_editing_the_description_keeps_the_picture(editor_client: Client, media_root: Path) -> None:
     upload = SimpleUploadedFile("photo.jpg", jpeg_bytes((600, 400)), content_type="image/jpeg")
-    editor_client.post(reverse("admin:routines_image_add"), {"file": upload, "alt": "Old"})
+    editor_client.post(reverse("admin:content_image_add"), {"file": upload, "alt": "Old"})
     image = Image.objects.get()
 
     response = editor_client.post(
-        reverse("admin:routines_image_change", args=[image.pk]), {"alt": "New"}
+        reverse("admin:content_image_change", args=[image.pk]), {"alt": "New"}
     )
 
     assert response.status_code == 302
@@ -543,12 +543,12 @@ def test_replacing_a_picture_removes_the_old_files(
     editor_client: Client, media_root: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     upload = SimpleUploadedFile("one.jpg", jpeg_bytes((600, 400)), content_type="image/jpeg")
-    editor_client.post(reverse("admin:routines_image_add"), {"file": upload, "alt": "One"})
+    editor_client.post(reverse("admin:content_image_add"), {"file": upload, "alt": "One"})
     old = Image.objects.get()
 
     with django_capture_on_commit_callbacks(execute=True):
         editor_client.post(
-            reverse("admin:routines_image_change", args=[old.pk]),
+            reverse("admin:content_image_change", args=[old.pk]),
             {"file": SimpleUploadedFile("two.jpg", jpeg_bytes((500, 500))), "alt": "Two"},
         )
 
@@ -565,7 +565,7 @@ def test_text_file_named_jpg_shows_the_error_and_creates_nothing(
     upload = SimpleUploadedFile("photo.jpg", b"not a picture\n" * 50, content_type="image/jpeg")
 
     response = editor_client.post(
-        reverse("admin:routines_image_add"), {"file": upload, "alt": "Nothing"}
+        reverse("admin:content_image_add"), {"file": upload, "alt": "Nothing"}
     )
 
     assert response.status_code == 200

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from routines.models import Routine, Step
+from routines.content.models import Routine, Step
 from tests.factories import make_routine
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit hooks run as in production
@@ -45,7 +45,7 @@ def test_unpublishing_from_the_admin_action_hides_the_routine_at_once(client: Cl
     staff = Client()
     staff.force_login(admin)
     staff.post(
-        reverse("admin:routines_routine_changelist"),
+        reverse("admin:content_routine_changelist"),
         {"action": "unpublish", "_selected_action": [routine.pk]},
     )
     assert client.get(routine.get_absolute_url()).status_code == 404

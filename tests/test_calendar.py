@@ -15,8 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
 
-from routines import schedule
-from routines.models import Profile, Reminder, ReminderKind, Routine, ScheduleKind
+from routines.accounts.models import Profile
+from routines.content.models import Routine
+from routines.reminders import schedule
+from routines.reminders.models import Reminder, ReminderKind, ScheduleKind
 
 from .factories import make_routine
 

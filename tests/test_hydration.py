@@ -21,16 +21,10 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from routines.models import (
-    HydrationLog,
-    Occurrence,
-    Profile,
-    Reminder,
-    ReminderKind,
-    ScheduleKind,
-)
-from routines.tokens import drank_token
-from routines.views.hydration import hydration_summary
+from routines.accounts.models import Profile
+from routines.reminders.models import HydrationLog, Occurrence, Reminder, ReminderKind, ScheduleKind
+from routines.reminders.tokens import drank_token
+from routines.reminders.views.hydration import hydration_summary
 
 from .test_pages import main_part, page_text
 
@@ -517,7 +511,7 @@ def test_the_drank_token_is_a_single_path_segment(sam: AbstractBaseUser) -> None
 @pytest.mark.django_db
 def test_a_fluid_restriction_stops_hydration_reminders_but_not_stretches(client: Client) -> None:
     """A nudge to drink would contradict a clinician's fluid limit; stretch reminders go on."""
-    from routines.models import Reminder, ReminderKind, ScheduleKind
+    from routines.reminders.models import Reminder, ReminderKind, ScheduleKind
 
     user = get_user_model().objects.create_user("fluid", password="pw")
     client.force_login(user)

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms, ImageFile
 
-from routines import images
-from routines.images import MB, process_image
+from routines.content import images
+from routines.content.images import MB, process_image
 
 RANDOM_NAME = re.compile(r"^[0-9a-f]{32}\.webp$")
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 
-from routines.library import (
+from routines.content.library import (
     BODY_AREAS,
     DISCLAIMERS,
     LEARN_ARTICLES,
@@ -20,8 +20,8 @@ from routines.library import (
     SOURCES,
     TRIAGE_LEVELS,
 )
-from routines.library.types import ClaimData, RoutineData, StepData
-from routines.models import (
+from routines.content.library.types import ClaimData, RoutineData, StepData
+from routines.content.models import (
     BodyArea,
     Claim,
     Disclaimer,
@@ -37,7 +37,7 @@ from routines.models import (
     StepKind,
     TriageLevel,
 )
-from routines.models.step import MAX_DURATION, MAX_REPS, MAX_REST
+from routines.content.models.step import MAX_DURATION, MAX_REPS, MAX_REST
 
 SOURCE_CODES = {s.code for s in SOURCES}
 MAX_INSTRUCTION = 400

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from routines.library import LEARN_ARTICLES, ROUTINES, load_library, loader
-from routines.management.commands.load_library import Command
-from routines.models import (
+from routines.content.library import LEARN_ARTICLES, ROUTINES, load_library, loader
+from routines.content.management.commands.load_library import Command
+from routines.content.models import (
     BodyArea,
     Claim,
     Disclaimer,

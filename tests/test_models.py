@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 
-from routines.models import REP_SECONDS, Routine, Side, Step
-from routines.templatetags.unknot import approx_minutes, duration
+from routines.content.models import REP_SECONDS, Routine, Side, Step
+from routines.content.templatetags.unknot import approx_minutes, duration
 
 from .factories import make_routine, make_step
 

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from routines.models import (
+from routines.content.models import (
     Disclaimer,
     Evidence,
     LearnArticle,

@@ -17,7 +17,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
-from routines.models import Evidence, Purpose, Side
+from routines.content.models import Evidence, Purpose, Side
 
 from .factories import (
     BULK_STEPS,

@@ -22,7 +22,8 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from routines.models import Purpose, Routine, Run, Side
+from routines.content.models import Purpose, Routine, Side
+from routines.player.models import Run
 
 from .factories import make_routine
 
@@ -296,7 +297,7 @@ def test_step_pictures_are_added_replaced_and_removed_with_their_size(
 ) -> None:
     from django.core.files.base import ContentFile
 
-    from routines.models import Image, Step
+    from routines.content.models import Image, Step
 
     routine = short_routine(
         steps=[

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from routines.player import (
+from routines.player.machine import (
     BOUNDARY_TOLERANCE_MS,
     LEAD_IN_MS,
     Action,

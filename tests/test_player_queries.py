@@ -24,7 +24,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from routines.models import Purpose, Run
+from routines.content.models import Purpose
+from routines.player.models import Run
 
 from .factories import BULK_STEPS, make_routine
 

@@ -21,9 +21,10 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from routines.models import Purpose, Routine, Run, SafetySign, Side, TriageLevel
-from routines.player import LEAD_IN_MS, PhaseKind
-from routines.views.player import GUEST_RUNS, STATE_FIELDS
+from routines.content.models import Purpose, Routine, SafetySign, Side, TriageLevel
+from routines.player.machine import LEAD_IN_MS, PhaseKind
+from routines.player.models import STATE_FIELDS, Run
+from routines.player.sessions import GUEST_RUNS
 
 from .factories import make_routine, make_sign, make_triage_level
 from .test_pages import main_part, page_text, parse
@@ -1106,7 +1107,7 @@ def test_runs_and_controls_leave_the_page_cache_alone(
     client: Client, prevention: Routine, clock: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     """A run is not content: saving one must not empty every cached page."""
-    from routines.caching import content_version
+    from routines.content.caching import content_version
 
     version = content_version()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -24,27 +25,28 @@ from django.core.management import call_command
 from django.urls import reverse
 from py_vapid import Vapid02
 
-from routines import tokens
-from routines.delivery import notification_payload, send_test_notification
-from routines.models import (
+from routines.accounts.models import Profile
+from routines.content.models import Purpose
+from routines.reminders import tokens
+from routines.reminders.delivery import notification_payload, send_test_notification
+from routines.reminders.models import (
     DeliveryAttempt,
     DeliveryResult,
     Occurrence,
-    Profile,
-    Purpose,
     PushSubscription,
     Reminder,
     ReminderKind,
     ScheduleKind,
 )
-from routines.push import (
+from routines.reminders.push import (
     MAX_PAYLOAD_BYTES,
+    attempt_push,
     encode_payload,
     generate_vapid_keys,
     public_key_of,
     push_configured,
+    record_attempts,
     retry_after_seconds,
-    send_push,
     vapid_public_key,
     vapid_signer,
 )
@@ -54,6 +56,13 @@ from tests.push_receiver import Device, PushReceiver
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def send_push(subscription: Any, payload: Any, *, ttl: int) -> Any:
+    """One push to one device, recorded and applied, as the worker does it."""
+    attempt = attempt_push(subscription, payload, ttl=ttl)
+    record_attempts([attempt])
+    return attempt
 
 
 PAYLOAD = {"title": "Time for a drink", "body": "A glass now.", "tag": "reminder-1", "url": "/"}
@@ -318,7 +327,7 @@ def test_without_vapid_keys_push_is_off_and_nothing_is_posted(
 def test_a_device_removed_while_its_push_was_on_the_way_keeps_the_attempt(
     push_receiver: PushReceiver, vapid_keys: dict[str, str]
 ) -> None:
-    from routines.push import attempt_push, record_attempts
+    from routines.reminders.push import attempt_push, record_attempts
 
     device = push_receiver.add_device()
     subscription = subscribe(make_user(), device)
@@ -386,7 +395,7 @@ def test_a_hydration_notification_carries_the_drank_action_for_its_occurrence_on
     assert payload["title"] and payload["body"]
     assert "cramp" not in payload["body"].lower()
     assert payload["tag"] == f"reminder-{occurrence.reminder_id}"
-    assert payload["url"] == reverse("home")
+    assert payload["url"] == reverse("hydration")
     assert payload["actions"] == [{"action": "drank", "title": "Drank a glass"}]
     token = payload["drank_url"].rstrip("/").rsplit("/", 1)[1]
     assert payload["drank_url"] == reverse("hydration_drank", kwargs={"token": token})

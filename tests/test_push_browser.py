@@ -28,7 +28,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from playwright.sync_api import BrowserContext, CDPSession, Page, Worker, expect
 
-from routines.models import (
+from routines.reminders.models import (
     HydrationLog,
     Occurrence,
     PushSubscription,
@@ -82,7 +82,7 @@ def phone(page: Page, live_server: Any) -> Iterator[Page]:
 
 @pytest.fixture
 def vapid(settings: Any) -> str:
-    from routines.push import generate_vapid_keys
+    from routines.reminders.push import generate_vapid_keys
 
     private, public = generate_vapid_keys()
     settings.VAPID_PRIVATE_KEY = private
@@ -315,7 +315,7 @@ def test_removing_a_device_takes_its_row_away_in_place(
 def test_the_service_worker_shows_a_pushed_reminder_with_its_tag_and_action(
     phone: Page, context: BrowserContext, live_server: Any, member: AbstractBaseUser
 ) -> None:
-    from routines.delivery import notification_payload
+    from routines.reminders.delivery import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
     occurrence = hydration_occurrence(member)  # before the page: its banner reads occurrences
@@ -337,7 +337,7 @@ def test_the_service_worker_shows_a_pushed_reminder_with_its_tag_and_action(
 def test_drank_a_glass_on_the_notification_logs_one_glass_once(
     phone: Page, context: BrowserContext, live_server: Any, member: AbstractBaseUser
 ) -> None:
-    from routines.delivery import notification_payload
+    from routines.reminders.delivery import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
     occurrence = hydration_occurrence(member)  # before the page: its banner reads occurrences
@@ -357,7 +357,7 @@ def test_drank_a_glass_on_the_notification_logs_one_glass_once(
 def test_a_failed_drank_says_the_glass_was_not_logged(
     phone: Page, context: BrowserContext, live_server: Any, member: AbstractBaseUser
 ) -> None:
-    from routines.delivery import notification_payload
+    from routines.reminders.delivery import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
     payload = notification_payload(hydration_occurrence(member))

@@ -5,6 +5,7 @@ list and removing a device, the test notification, and the service worker script
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -22,8 +23,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from routines.models import DeliveryAttempt, DeliveryResult, PushSubscription
-from routines.views.push import device_name
+from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
+from routines.reminders.views.push import device_name
 
 from .push_receiver import PushReceiver
 from .test_pages import main_part, page_text
@@ -120,7 +121,7 @@ def no_http_endpoints(settings: Any) -> None:
 @pytest.fixture
 def vapid(settings: Any) -> str:
     """A server that can send push; returns the public key browsers subscribe with."""
-    from routines.push import generate_vapid_keys
+    from routines.reminders.push import generate_vapid_keys
 
     private, public = generate_vapid_keys()
     settings.VAPID_PRIVATE_KEY = private
@@ -294,13 +295,25 @@ def test_a_local_http_receiver_is_accepted_when_the_setting_allows_it(
 
 
 def test_without_the_setting_development_allows_http_and_production_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The default lives once, in the settings: plain-http endpoints only with DEBUG."""
+    import project.settings_push as push_settings
+
+    monkeypatch.delenv("PUSH_ALLOW_HTTP_ENDPOINTS", raising=False)
+    monkeypatch.setenv("DEBUG", "1")
+    assert importlib.reload(push_settings).PUSH_ALLOW_HTTP_ENDPOINTS is True
+    monkeypatch.setenv("DEBUG", "0")
+    assert importlib.reload(push_settings).PUSH_ALLOW_HTTP_ENDPOINTS is False
+
+
+def test_without_http_endpoints_allowed_an_http_endpoint_is_refused(
     client_sam: Client, settings: Any
 ) -> None:
-    del settings.PUSH_ALLOW_HTTP_ENDPOINTS
-    settings.DEBUG = True
-    assert post_json(client_sam, subscription_json("http://127.0.0.1:8765/a")).status_code == 201
-    settings.DEBUG = False
-    assert post_json(client_sam, subscription_json("http://127.0.0.1:8765/b")).status_code == 400
+    settings.PUSH_ALLOW_HTTP_ENDPOINTS = False
+    response = post_json(client_sam, subscription_json("http://127.0.0.1:8765/b"))
+    assert response.status_code == 400
+    assert not PushSubscription.objects.exists()
 
 
 def test_a_guest_cannot_subscribe(client: Client) -> None:
@@ -478,7 +491,7 @@ def test_removing_takes_only_post(client_sam: Client, sam: AbstractBaseUser) -> 
 def fake_send(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """delivery.send_test_notification, answered per device: the first Android device gets
     it, a Firefox device's push service has forgotten it (410: removed), others fail."""
-    from routines import delivery
+    from routines.reminders import delivery
 
     calls: list[Any] = []
 

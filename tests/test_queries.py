@@ -18,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from routines.models import LearnArticle, Routine
+from routines.content.models import LearnArticle, Routine
 
 from .factories import (
     make_article,

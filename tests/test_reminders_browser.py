@@ -16,15 +16,15 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from routines import schedule
-from routines.models import (
+from routines.accounts.models import Profile
+from routines.content.models import Routine
+from routines.reminders import schedule
+from routines.reminders.models import (
     HydrationLog,
     Occurrence,
     OccurrenceStatus,
-    Profile,
     Reminder,
     ReminderKind,
-    Routine,
     ScheduleKind,
 )
 

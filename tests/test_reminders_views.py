@@ -22,18 +22,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from routines import schedule
-from routines.models import (
+from routines.accounts.models import Profile
+from routines.content.models import Purpose, Routine
+from routines.reminders import schedule
+from routines.reminders.models import (
     HydrationLog,
     Occurrence,
     OccurrenceStatus,
-    Profile,
-    Purpose,
     Reminder,
     ReminderKind,
-    Routine,
     ScheduleKind,
 )
+from routines.reminders.suggested import MONDAY_TO_FRIDAY
 
 from .factories import make_routine
 from .test_pages import page_text, parse
@@ -99,9 +99,7 @@ def make_reminder(user: User, **fields: Any) -> Reminder:
         **fields,
     }
     reminder = Reminder(user=user, **values)
-    reminder.next_fire_at = schedule.reminder_next_fire(
-        reminder, Profile.for_user(user), dt.datetime.now(tz=UTC)
-    )
+    reminder.next_fire_at = reminder.next_fire(Profile.for_user(user), dt.datetime.now(tz=UTC))
     reminder.save()
     return reminder
 
@@ -698,7 +696,7 @@ def test_pause_until_a_date_moves_every_reminder_past_it_and_resume_brings_them_
 ) -> None:
     water = make_reminder(owner)
     stretch = make_reminder(
-        owner, kind=ReminderKind.STRETCH, routine=desk, weekdays=schedule.MONDAY_TO_FRIDAY
+        owner, kind=ReminderKind.STRETCH, routine=desk, weekdays=MONDAY_TO_FRIDAY
     )
     response = signed_in.post(reverse("reminders_pause"), {"until": "2025-03-05"})
     assert response.status_code == 302
@@ -871,7 +869,7 @@ def test_banner_poll_finds_due_reminders_with_one_query(
     with CaptureQueriesContext(connection) as queries:
         response = signed_in.get(reverse("reminders_due"), **HTMX)
     assert response.content.decode().count("Start the routine") == 3
-    touching = [q["sql"] for q in queries if "routines_occurrence" in q["sql"]]
+    touching = [q["sql"] for q in queries if "reminders_occurrence" in q["sql"]]
     assert len(touching) == 1
 
 

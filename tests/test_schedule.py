@@ -13,21 +13,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from routines.models import Profile, Reminder, ReminderKind, ScheduleKind
-from routines.schedule import (
-    MONDAY_TO_FRIDAY,
+from routines.accounts.models import Profile
+from routines.accounts.zones import validate_zone
+from routines.reminders.models import Reminder, ReminderKind, ScheduleKind
+from routines.reminders.schedule import (
     Schedule,
     interval_times,
     next_fire,
-    parse_fixed_times,
-    reminder_next_fire,
-    reminder_upcoming,
-    snooze_until,
+    parse_time,
+    snooze_end,
     upcoming,
-    validate_zone,
     weekday_mask,
     weekdays_from_mask,
 )
+from routines.reminders.suggested import MONDAY_TO_FRIDAY, default_reminders
 
 UTC = dt.UTC
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -56,6 +55,16 @@ def walls(instants: list[dt.datetime], zone: ZoneInfo) -> list[str]:
 
 def t(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
+
+
+def upcoming_fires(
+    reminder: Reminder, profile: Profile, after: dt.datetime, count: int = 5
+) -> list[dt.datetime]:
+    """The reminder's next `count` fire times, with snooze and pause taken into account."""
+    found: list[dt.datetime] = []
+    while len(found) < count and (after := reminder.next_fire(profile, after)) is not None:
+        found.append(after)
+    return found
 
 
 # --- Interval and fixed schedules ------------------------------------------------------------
@@ -480,9 +489,9 @@ def test_a_reminder_follows_the_profile_when_its_zone_changes() -> None:
     profile = Profile(timezone="Europe/Berlin")
     after = dt.datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
 
-    before_move = reminder_next_fire(reminder, profile, after)
+    before_move = reminder.next_fire(profile, after)
     profile.timezone = "America/New_York"
-    after_move = reminder_next_fire(reminder, profile, after)
+    after_move = reminder.next_fire(profile, after)
 
     assert wall(before_move, BERLIN) == "2026-06-01 09:00 +0200"
     assert wall(after_move, NEW_YORK) == "2026-06-01 09:00 -0400"
@@ -517,15 +526,12 @@ def test_an_unknown_or_path_like_zone_is_refused_with_a_message(name: str, messa
     assert message in str(error.value)
 
 
-def test_fixed_times_are_sorted_deduplicated_and_limited_to_twelve() -> None:
-    assert parse_fixed_times(["18:00", "7:30", "18:00", ""]) == (t("07:30"), t("18:00"))
-    with pytest.raises(ValueError, match="up to 12 times"):
-        parse_fixed_times([f"{hour:02d}:00" for hour in range(13)])
-    for bad in ("25:00", "+8:00", "8:5", "08.30", "noon"):
+def test_a_time_is_read_from_the_24_hour_clock_and_nothing_else() -> None:
+    assert parse_time("7:30") == t("07:30")
+    assert parse_time(" 18:00 ") == t("18:00")
+    for bad in ("25:00", "+8:00", "8:5", "08.30", "noon", "08:٣٠"):
         with pytest.raises(ValueError, match=re.escape(f"“{bad}” is not a time")):
-            parse_fixed_times([bad])
-    with pytest.raises(ValueError, match="at least one time"):
-        parse_fixed_times([])
+            parse_time(bad)
 
 
 # --- A reminder: enabled, snooze, pause ------------------------------------------------------
@@ -555,10 +561,7 @@ def test_a_disabled_reminder_never_fires() -> None:
     reminder = _hydration()
     reminder.enabled = False
 
-    assert (
-        reminder_next_fire(reminder, Profile(timezone="Europe/London"), local(LONDON, 2026, 6, 1))
-        is None
-    )
+    assert reminder.next_fire(Profile(timezone="Europe/London"), local(LONDON, 2026, 6, 1)) is None
 
 
 def test_hydration_and_stretch_reminders_fire_at_the_same_times() -> None:
@@ -568,9 +571,7 @@ def test_hydration_and_stretch_reminders_fire_at_the_same_times() -> None:
     stretch.kind = ReminderKind.STRETCH
     after = local(LONDON, 2026, 6, 1, 9, 0)
 
-    assert reminder_upcoming(hydration, profile, after) == reminder_upcoming(
-        stretch, profile, after
-    )
+    assert upcoming_fires(hydration, profile, after) == upcoming_fires(stretch, profile, after)
 
 
 def test_a_reminder_uses_the_profile_quiet_hours_and_bedtime() -> None:
@@ -578,7 +579,7 @@ def test_a_reminder_uses_the_profile_quiet_hours_and_bedtime() -> None:
     profile.bedtime = t("23:00")  # blocks 21:00-23:00, already quiet
     reminder = _hydration()
 
-    fires = reminder_upcoming(reminder, profile, local(LONDON, 2026, 6, 1), count=6)
+    fires = upcoming_fires(reminder, profile, local(LONDON, 2026, 6, 1), count=6)
 
     assert [f.astimezone(LONDON).strftime("%d %H:%M") for f in fires] == [
         "01 10:00",
@@ -606,17 +607,17 @@ def test_the_hours_before_bedtime_block_drinks_but_not_the_bedtime_stretch() -> 
     )
     after = local(LONDON, 2026, 6, 1, 12, 0)
 
-    assert wall(reminder_next_fire(stretch, profile, after), LONDON) == "2026-06-01 20:45 +0100"
-    assert reminder_next_fire(drink, profile, after) is None
+    assert wall(stretch.next_fire(profile, after), LONDON) == "2026-06-01 20:45 +0100"
+    assert drink.next_fire(profile, after) is None
 
 
 def test_a_15_minute_snooze_fires_then_the_schedule_carries_on() -> None:
     profile = Profile(timezone="Europe/London")
     reminder = _hydration()
     now = local(LONDON, 2026, 6, 2, 11, 50)
-    reminder.snoozed_until = snooze_until(reminder, profile, now, 15)
+    reminder.snoozed_until = snooze_end(reminder.schedule_for(profile), profile.zone, now, 15)
 
-    fires = reminder_upcoming(reminder, profile, now, count=3)
+    fires = upcoming_fires(reminder, profile, now, count=3)
 
     assert walls(fires, LONDON) == [
         "2026-06-02 12:05 +0100",
@@ -629,9 +630,9 @@ def test_a_snooze_past_a_regular_time_replaces_it() -> None:
     profile = Profile(timezone="Europe/London")
     reminder = _hydration()
     now = local(LONDON, 2026, 6, 2, 11, 30)
-    reminder.snoozed_until = snooze_until(reminder, profile, now, 60)
+    reminder.snoozed_until = snooze_end(reminder.schedule_for(profile), profile.zone, now, 60)
 
-    fires = reminder_upcoming(reminder, profile, now, count=2)
+    fires = upcoming_fires(reminder, profile, now, count=2)
 
     # 12:00 is not sent: the person asked to be left alone until 12:30.
     assert walls(fires, LONDON) == ["2026-06-02 12:30 +0100", "2026-06-02 14:00 +0100"]
@@ -641,30 +642,32 @@ def test_a_snooze_ending_in_quiet_hours_fires_when_they_end() -> None:
     profile = Profile(timezone="Europe/London")
     reminder = _hydration()
     now = local(LONDON, 2026, 6, 2, 20, 50)
-    reminder.snoozed_until = snooze_until(reminder, profile, now, 30)  # 21:20, quiet
+    reminder.snoozed_until = snooze_end(
+        reminder.schedule_for(profile), profile.zone, now, 30
+    )  # 21:20, quiet
 
-    assert wall(reminder_next_fire(reminder, profile, now), LONDON) == "2026-06-03 07:00 +0100"
+    assert wall(reminder.next_fire(profile, now), LONDON) == "2026-06-03 07:00 +0100"
     # Still the next fire if asked again during the night.
     late = local(LONDON, 2026, 6, 2, 23, 0)
-    assert wall(reminder_next_fire(reminder, profile, late), LONDON) == "2026-06-03 07:00 +0100"
+    assert wall(reminder.next_fire(profile, late), LONDON) == "2026-06-03 07:00 +0100"
 
 
 def test_a_snooze_before_bedtime_waits_past_bedtime_and_quiet_hours() -> None:
     profile = Profile(timezone="Europe/London", bedtime=t("22:00"))  # blocks 20:00-22:00
     reminder = _hydration()
     now = local(LONDON, 2026, 6, 2, 19, 50)
-    reminder.snoozed_until = snooze_until(reminder, profile, now, 15)
+    reminder.snoozed_until = snooze_end(reminder.schedule_for(profile), profile.zone, now, 15)
 
-    assert wall(reminder_next_fire(reminder, profile, now), LONDON) == "2026-06-03 07:00 +0100"
+    assert wall(reminder.next_fire(profile, now), LONDON) == "2026-06-03 07:00 +0100"
 
 
 def test_snooze_until_tomorrow_resumes_with_the_next_local_days_schedule() -> None:
     profile = Profile(timezone="Asia/Kolkata")
     reminder = _hydration()
     now = local(KOLKATA, 2026, 6, 2, 10, 5)
-    reminder.snoozed_until = snooze_until(reminder, profile, now, None)
+    reminder.snoozed_until = snooze_end(reminder.schedule_for(profile), profile.zone, now, None)
 
-    fires = reminder_upcoming(reminder, profile, now, count=2)
+    fires = upcoming_fires(reminder, profile, now, count=2)
 
     assert walls(fires, KOLKATA) == ["2026-06-03 08:00 +0530", "2026-06-03 10:00 +0530"]
 
@@ -675,14 +678,17 @@ def test_snooze_until_tomorrow_skips_days_the_reminder_does_not_run() -> None:
     reminder.weekdays = MONDAY_TO_FRIDAY
     friday = local(LONDON, 2026, 6, 5, 9, 0)
 
-    assert wall(snooze_until(reminder, profile, friday, None), LONDON) == "2026-06-08 08:00 +0100"
+    assert (
+        wall(snooze_end(reminder.schedule_for(profile), profile.zone, friday, None), LONDON)
+        == "2026-06-08 08:00 +0100"
+    )
 
 
 def test_pause_until_a_date_holds_everything_until_the_next_local_day() -> None:
     profile = Profile(timezone="America/New_York", paused_until=dt.date(2026, 6, 10))
     reminder = _hydration()
 
-    fires = reminder_upcoming(reminder, profile, local(NEW_YORK, 2026, 6, 8, 9, 0), count=2)
+    fires = upcoming_fires(reminder, profile, local(NEW_YORK, 2026, 6, 8, 9, 0), count=2)
 
     assert walls(fires, NEW_YORK) == ["2026-06-11 08:00 -0400", "2026-06-11 10:00 -0400"]
 
@@ -691,15 +697,15 @@ def test_a_snooze_that_ends_inside_a_pause_is_dropped() -> None:
     profile = Profile(timezone="Europe/London", paused_until=dt.date(2026, 6, 3))
     reminder = _hydration()
     now = local(LONDON, 2026, 6, 2, 10, 0)
-    reminder.snoozed_until = snooze_until(reminder, profile, now, 30)
+    reminder.snoozed_until = snooze_end(reminder.schedule_for(profile), profile.zone, now, 30)
 
-    assert wall(reminder_next_fire(reminder, profile, now), LONDON) == "2026-06-04 08:00 +0100"
+    assert wall(reminder.next_fire(profile, now), LONDON) == "2026-06-04 08:00 +0100"
 
 
 def test_a_past_pause_changes_nothing() -> None:
     profile = Profile(timezone="Europe/London", paused_until=dt.date(2026, 5, 1))
 
-    fire = reminder_next_fire(_hydration(), profile, local(LONDON, 2026, 6, 2, 10, 0))
+    fire = _hydration().next_fire(profile, local(LONDON, 2026, 6, 2, 10, 0))
 
     assert wall(fire, LONDON) == "2026-06-02 12:00 +0100"
 
@@ -707,7 +713,7 @@ def test_a_past_pause_changes_nothing() -> None:
 def test_stored_fixed_times_that_are_not_times_are_left_out() -> None:
     reminder = _reminder(fixed_times=["nonsense", "09:30"])
 
-    fire = reminder_next_fire(reminder, Profile(timezone="UTC"), local(LONDON, 2026, 6, 2))
+    fire = reminder.next_fire(Profile(timezone="UTC"), local(LONDON, 2026, 6, 2))
 
     assert fire == dt.datetime(2026, 6, 2, 9, 30, tzinfo=UTC)
 
@@ -727,8 +733,6 @@ def library_routines() -> dict[str, object]:
 
 @pytest.mark.django_db
 def test_suggested_reminders_follow_the_brief(library_routines: dict[str, object]) -> None:
-    from routines.schedule import default_reminders
-
     hydration, desk, bedtime = default_reminders(Profile(timezone="Europe/London"))
 
     assert (hydration.kind, hydration.schedule, hydration.interval_minutes) == (
@@ -761,15 +765,13 @@ def test_suggested_reminders_follow_the_brief(library_routines: dict[str, object
 def test_every_suggested_reminder_can_fire_under_default_quiet_hours(
     library_routines: dict[str, object],
 ) -> None:
-    from routines.schedule import default_reminders
-
     profile = Profile(timezone="Europe/London")
     after = local(LONDON, 2026, 6, 1, 0, 0)  # a Monday
 
     fires = []
     for reminder in default_reminders(profile):
         reminder.enabled = True
-        fires.append(reminder_next_fire(reminder, profile, after))
+        fires.append(reminder.next_fire(profile, after))
 
     assert [wall(fire, LONDON) for fire in fires] == [
         "2026-06-01 08:00 +0100",
@@ -782,8 +784,6 @@ def test_every_suggested_reminder_can_fire_under_default_quiet_hours(
 def test_suggested_bedtime_stretches_move_earlier_for_an_early_bedtime(
     library_routines: dict[str, object],
 ) -> None:
-    from routines.schedule import default_reminders
-
     profile = Profile(timezone="Europe/London", bedtime=t("22:00"))  # blocks 20:00-22:00
 
     bedtime = default_reminders(profile)[-1]
@@ -795,8 +795,6 @@ def test_suggested_bedtime_stretches_move_earlier_for_an_early_bedtime(
 def test_no_hydration_suggestion_on_a_fluid_restriction(
     library_routines: dict[str, object],
 ) -> None:
-    from routines.schedule import default_reminders
-
     reminders = default_reminders(Profile(timezone="Europe/London", fluid_restriction=True))
 
     assert [r.kind for r in reminders] == [ReminderKind.STRETCH, ReminderKind.STRETCH]
@@ -804,8 +802,6 @@ def test_no_hydration_suggestion_on_a_fluid_restriction(
 
 @pytest.mark.django_db
 def test_suggested_stretch_reminders_without_the_routines_link_to_nothing() -> None:
-    from routines.schedule import default_reminders
-
     reminders = default_reminders(Profile(timezone="Europe/London"))
 
     assert [r.routine for r in reminders] == [None, None, None]
@@ -815,8 +811,6 @@ def test_suggested_stretch_reminders_without_the_routines_link_to_nothing() -> N
 def test_suggested_reminders_get_their_next_fire_time_when_given_now(
     library_routines: dict[str, object],
 ) -> None:
-    from routines.schedule import default_reminders
-
     now = local(LONDON, 2026, 6, 6, 12, 30)  # a Saturday
     hydration, desk, bedtime = default_reminders(Profile(timezone="Europe/London"), now=now)
 

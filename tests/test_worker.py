@@ -28,14 +28,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from routines import delivery
-from routines.delivery import Worker, claim, materialise, reschedule
-from routines.models import (
+from routines.accounts.models import Profile
+from routines.reminders import delivery
+from routines.reminders.delivery import Worker, claim, materialise
+from routines.reminders.models import (
     DeliveryAttempt,
     DeliveryResult,
     Occurrence,
     OccurrenceStatus,
-    Profile,
     PushSubscription,
     Reminder,
     ReminderKind,
@@ -118,13 +118,13 @@ def test_reminders_not_yet_due_or_disabled_record_nothing() -> None:
 
 def test_reschedule_takes_the_next_time_from_the_schedule_and_saves_it() -> None:
     reminder = every_15_minutes(make_user(), next_fire_at=None)
-    reschedule(reminder, T + dt.timedelta(minutes=1))
+    reminder.reschedule(Profile.for_user(reminder.user), T + dt.timedelta(minutes=1))
     reminder.refresh_from_db()
     assert reminder.next_fire_at == T + dt.timedelta(minutes=15)
 
     reminder.enabled = False
     reminder.save()
-    reschedule(reminder, T)
+    reminder.reschedule(Profile.for_user(reminder.user), T)
     reminder.refresh_from_db()
     assert reminder.next_fire_at is None
 

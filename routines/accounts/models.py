@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from routines.accounts.zones import local_midnight, zone_or_utc
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Profile(models.Model):
+    """A signed-in person's settings: their time zone, and their reminder and hydration
+    settings."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    #: IANA time zone name, taken from the browser at sign-up (editable).
+    timezone = models.CharField("time zone", max_length=64, default="UTC")
+    quiet_start = models.TimeField("quiet hours from", default=dt.time(21, 0))
+    quiet_end = models.TimeField("quiet hours until", default=dt.time(7, 0))
+    #: No reminder in the 2 hours before bedtime (evening fluids and sleep), if set.
+    bedtime = models.TimeField(null=True, blank=True)
+    #: All reminders paused until the end of this local date.
+    paused_until = models.DateField(null=True, blank=True)
+    hydration_goal = models.PositiveSmallIntegerField("daily goal (glasses)", default=8)
+    #: On a clinician's fluid restriction: no targets, no hydration nudges beyond logging.
+    fluid_restriction = models.BooleanField(default=False)
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="profile_goal_range",
+                condition=Q(hydration_goal__gte=1, hydration_goal__lte=30),
+                violation_error_message="A daily goal is between 1 and 30 glasses.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Settings of {self.user}"
+
+    @classmethod
+    def for_user(cls, user: models.Model) -> Profile:
+        """The person's settings, created with the defaults on first use."""
+        profile, _ = cls.objects.get_or_create(user=user)
+        return profile
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The person's time zone; UTC if the zone database no longer knows the stored name."""
+        return zone_or_utc(self.timezone)
+
+    def today(self, now: dt.datetime) -> dt.date:
+        """The person's local date at `now`."""
+        return now.astimezone(self.zone).date()
+
+    def day_start(self, day: dt.date) -> dt.datetime:
+        """The instant the local `day` starts (DST-safe: 01:00 where midnight is skipped)."""
+        return local_midnight(day, self.zone)
+
+    def new_calendar_link(self) -> None:
+        """A new secret calendar address; the old one stops working at once."""
+        self.calendar_token = new_calendar_token()
+        self.save(update_fields=["calendar_token"])

@@ -1,0 +1,69 @@
+"""Accounts: sign-up is ours; logging in and out and the password views are Django's own,
+set up here with our forms (forms.py) and templates (templates/registration/).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from routines.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ResetRequestForm,
+    ResetSetPasswordForm,
+    SignupForm,
+)
+from routines.accounts.http import safe_next_url
+
+
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create an account, sign the new user in and send them on (to `next` or home).
+
+    A plain page for htmx and non-htmx requests alike: the form posts normally and the
+    success response is a redirect.
+    """
+    if request.user.is_authenticated:
+        return redirect("home")
+    next_url = safe_next_url(request)
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            login(request, user)
+            messages.success(request, f"Welcome to Unknot, {user.get_username()}.")
+            return HttpResponseRedirect(next_url or reverse("home"))
+        status = 400
+    else:
+        form = SignupForm()
+        status = 200
+    return render(
+        request,
+        "registration/signup.html",
+        {"form": form, "next": next_url},
+        status=status,
+    )
+
+
+login_view = auth_views.LoginView.as_view(
+    authentication_form=LoginForm, redirect_authenticated_user=True
+)
+logout_view = auth_views.LogoutView.as_view()  # POST only (Django 5)
+password_change = auth_views.PasswordChangeView.as_view(form_class=ChangePasswordForm)
+password_change_done = auth_views.PasswordChangeDoneView.as_view()
+password_reset = auth_views.PasswordResetView.as_view(form_class=ResetRequestForm)
+password_reset_done = auth_views.PasswordResetDoneView.as_view()
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    form_class=ResetSetPasswordForm
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view()

@@ -1,0 +1,41 @@
+"""Whose run is it: a signed-in person's runs are theirs; a guest's are listed in their session.
+
+A guest's runs become the person's own when they log in or sign up (signals.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from routines.player.models import Run
+
+#: Session key listing a guest's runs (kept through log-in, when they become the user's).
+GUEST_RUNS = "guest_runs"
+#: A guest's session remembers this many runs, the newest.
+MAX_GUEST_RUNS = 20
+
+
+def owned_run(request: HttpRequest, run_id: UUID, *, for_update: bool = False) -> Run:
+    """The run if it is this person's (their user, or a guest's session); otherwise 404."""
+    runs = Run.objects.select_for_update() if for_update else Run.objects.all()
+    if request.user.is_authenticated:
+        return get_object_or_404(runs, id=run_id, user=request.user)
+    if str(run_id) not in request.session.get(GUEST_RUNS, []):
+        raise Http404("No such run.")
+    return get_object_or_404(runs, id=run_id, user=None)
+
+
+def remember_guest_run(session: SessionBase, run: Run) -> None:
+    session[GUEST_RUNS] = [*session.get(GUEST_RUNS, []), str(run.id)][-MAX_GUEST_RUNS:]
+
+
+def claim_guest_runs(session: SessionBase, user: Any) -> None:
+    """The session's guest runs become `user`'s."""
+    ids = session.pop(GUEST_RUNS, [])
+    if ids:
+        Run.objects.filter(id__in=ids, user=None).update(user=user)

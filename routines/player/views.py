@@ -1,0 +1,222 @@
+"""Starting and following a routine: the safety check, runs, controls, the summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID, uuid4
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from routines.content.models import Purpose, Routine, SafetySign, TriageLevel
+from routines.player.forms import ControlForm, RatingForm
+from routines.player.machine import InvalidControl, UnknownPhase, summarise
+from routines.player.models import Run
+from routines.player.sessions import owned_run, remember_guest_run
+
+
+def _routine(request: HttpRequest, slug: str) -> Routine:
+    return get_object_or_404(Routine.objects.visible_to(request.user), slug=slug)
+
+
+# Safety check -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def safety_check(request: HttpRequest, slug: str) -> HttpResponse:
+    """One screen before a relief routine: "None of these" starts it; a red flag stops it."""
+    routine = _routine(request, slug)
+    levels = list(TriageLevel.objects.prefetch_related("signs"))
+    context: dict[str, Any] = {
+        "routine": routine,
+        "stop_levels": [level for level in levels if level.stops_routine],
+        "other_levels": [level for level in levels if not level.stops_routine],
+    }
+    if request.method == "GET":
+        return render(request, "player/check.html", context)
+    sign = SafetySign.objects.select_related("level").filter(key=request.POST.get("sign")).first()
+    if sign is None:
+        context["error"] = "Choose one of the signs listed, or “None of these”."
+        return render(request, "player/check.html", context, status=400)
+    context["sign"] = sign
+    template = "player/check_outcome.html"
+    if request.htmx:
+        template += "#outcome"
+    return render(request, template, context)
+
+
+# Runs -------------------------------------------------------------------------------------
+
+
+@require_POST
+def start_run(request: HttpRequest, slug: str) -> HttpResponse:
+    routine = _routine(request, slug)
+    if routine.purpose == Purpose.RELIEF and request.POST.get("safety") != "clear":
+        messages.info(request, "First, a quick safety check.")
+        return redirect("safety_check", slug=routine.slug)
+    user = request.user if request.user.is_authenticated else None
+    try:
+        run = Run.begin(
+            routine, user=user, lead_in=request.POST.get("lead_in") == "1", now=timezone.now()
+        )
+    except InvalidControl as error:
+        return render(
+            request, "player/problem.html", {"message": str(error), "routine": routine}, status=400
+        )
+    if user is None:
+        remember_guest_run(request.session, run)
+    return _see_other(run)
+
+
+def _see_other(run: Run) -> HttpResponse:
+    """After a POST, the run's page (303: the browser follows with a GET)."""
+    response = HttpResponse(status=303)
+    response["Location"] = run.get_absolute_url()
+    return response
+
+
+def _player_context(run: Run, now: dt.datetime, **extra: Any) -> dict[str, Any]:
+    phases = run.phase_list()
+    payload = run.payload(now)
+    phase = phases[payload["phase"]]
+    following = phases[payload["phase"] + 1] if payload["phase"] + 1 < len(phases) else None
+    return {
+        "run": run,
+        "phases": phases,
+        "phase": phase,
+        "phase_number": payload["phase"] + 1,
+        "following": following,
+        "state": payload,
+        "player_data": {
+            "phases": run.phases,
+            "state": payload,
+            "urls": {
+                "control": reverse("run_control", kwargs={"run_id": run.id}),
+                "state": reverse("run_state", kwargs={"run_id": run.id}),
+                "page": run.get_absolute_url(),
+            },
+        },
+        "summary": summarise(run.state, phases, run.started_at, now),
+        "controls": player_controls(phase.timed, payload["paused"]),
+        "control_id": uuid4().hex,
+        "rating_form": RatingForm(initial={"rating": run.rating}),
+        **extra,
+    }
+
+
+def player_controls(timed: bool, paused: bool) -> list[tuple[str, str, bool]]:
+    """The control buttons, in order, and whether each shows now (the script switches them).
+
+    Without JavaScript the timer stands still, so the forward button reads "Next"; the player
+    script renames it "Skip".
+    """
+    return [
+        ("back", "Back", True),
+        ("pause", "Pause", timed and not paused),
+        ("resume", "Resume", timed and paused),
+        ("done", "Done", not timed),
+        ("next", "Next", True),
+        ("end", "End", True),
+    ]
+
+
+@never_cache  # a live run: the browser's back/forward cache must not show an old state
+@require_GET
+def run_detail(request: HttpRequest, run_id: UUID) -> HttpResponse:
+    now = timezone.now()
+    run = owned_run(request, run_id)
+    run.settle(now)
+    return render(request, "player/run.html", _player_context(run, now))
+
+
+@never_cache
+@require_GET
+def run_state(request: HttpRequest, run_id: UUID) -> JsonResponse:
+    now = timezone.now()
+    run = owned_run(request, run_id)
+    run.settle(now)
+    return JsonResponse(run.payload(now))
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+def run_control(request: HttpRequest, run_id: UUID) -> HttpResponse:
+    """Pause, Resume, Skip, Back, Done, Next or End, sent by the player script or a plain form.
+
+    The script sends `offset_ms` for a control it had to queue while offline (how long ago it
+    happened); `control_id` makes a repeated control count once.
+    """
+    form = ControlForm(request.POST)
+    now = timezone.now()
+    if not form.is_valid():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        return _control_error(request, run_id, message, status=400, now=now)
+    data = form.cleaned_data
+    with transaction.atomic():
+        run = owned_run(request, run_id, for_update=True)
+        try:
+            applied = run.apply_control(
+                data["action"],
+                now,
+                phase=data["phase"],
+                offset_ms=data["offset_ms"] or 0,
+                control_id=data["control_id"],
+            )
+        except InvalidControl as error:
+            status = 400 if isinstance(error, UnknownPhase) else 409
+            return _control_error(request, run_id, str(error), status=status, now=now, run=run)
+    return _control_done(request, run, now, duplicate=not applied)
+
+
+def _control_done(
+    request: HttpRequest, run: Run, now: dt.datetime, *, duplicate: bool = False
+) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({**run.payload(now), "duplicate": duplicate})
+    return _see_other(run)
+
+
+def _control_error(
+    request: HttpRequest,
+    run_id: UUID,
+    message: str,
+    *,
+    status: int,
+    now: dt.datetime,
+    run: Run | None = None,
+) -> HttpResponse:
+    run = run or owned_run(request, run_id)
+    if _wants_json(request):
+        return JsonResponse({"error": message, **run.payload(now)}, status=status)
+    return render(
+        request, "player/run.html", _player_context(run, now, error=message), status=status
+    )
+
+
+@require_POST
+def rate_run(request: HttpRequest, run_id: UUID) -> HttpResponse:
+    run = owned_run(request, run_id)
+    form = RatingForm(request.POST)
+    now = timezone.now()
+    status = 200
+    if form.is_valid():
+        run.rating = form.cleaned_data["rating"]
+        run.save(update_fields=["rating", "updated_at"])
+        if not request.htmx:
+            messages.success(request, "Thanks: your rating is saved.")
+            return _see_other(run)
+    else:
+        status = 400
+    context = _player_context(run, now, rating_form=form, rated=form.is_valid())
+    template = "player/run.html#rating" if request.htmx else "player/run.html"
+    return render(request, template, context, status=status)

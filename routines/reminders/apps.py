@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RemindersConfig(AppConfig):
+    """Reminders: schedule maths, occurrences, Web Push delivery, the calendar feed, hydration."""
+
+    name = "routines.reminders"
+    label = "reminders"
+    verbose_name = "Reminders"

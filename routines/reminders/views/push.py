@@ -1,0 +1,379 @@
+"""Web Push on the person's devices: subscribing a browser, the device list, a test
+notification, and the service worker script itself (served at /sw.js so it controls the site).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import ipaddress
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import condition, require_GET, require_POST, require_safe
+
+from routines.accounts.http import signed_in
+from routines.reminders import delivery, push
+from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
+
+#: A subscription is a few hundred bytes; anything much bigger is not one.
+MAX_BODY_BYTES = 4096
+MAX_ENDPOINT = PushSubscription._meta.get_field("endpoint").max_length
+MAX_P256DH = PushSubscription._meta.get_field("p256dh").max_length
+MAX_AUTH = PushSubscription._meta.get_field("auth").max_length
+MAX_USER_AGENT = PushSubscription._meta.get_field("user_agent").max_length
+#: The browser's key is an uncompressed P-256 point (65 bytes), the auth secret 16 bytes.
+P256DH_BYTES = 65
+AUTH_BYTES = 16
+BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+# Subscribing ------------------------------------------------------------------------------
+
+
+class BadSubscription(ValueError):
+    """The posted subscription cannot be used; the message says why, for the person."""
+
+
+@dataclass(frozen=True)
+class SubscriptionData:
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+def parse_subscription(body: bytes, *, allow_http: bool) -> SubscriptionData:
+    """Check the JSON of `PushSubscription.toJSON()`; raise BadSubscription if unusable."""
+    if len(body) > MAX_BODY_BYTES:
+        raise BadSubscription("That is too much data for a notification subscription.")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadSubscription(
+            "The subscription could not be read (it is not valid JSON)."
+        ) from error
+    if not isinstance(data, dict):
+        raise BadSubscription("The subscription should be a JSON object.")
+    endpoint = data.get("endpoint")
+    keys = data.get("keys")
+    if not isinstance(endpoint, str) or not endpoint:
+        raise BadSubscription("The subscription has no endpoint.")
+    if not isinstance(keys, dict):
+        raise BadSubscription("The subscription has no keys.")
+    p256dh, auth = keys.get("p256dh"), keys.get("auth")
+    if not isinstance(p256dh, str) or not p256dh or not isinstance(auth, str) or not auth:
+        raise BadSubscription("The subscription needs both keys: p256dh and auth.")
+    _check_endpoint(endpoint, allow_http=allow_http)
+    _check_key(p256dh, "p256dh", max_length=MAX_P256DH, size=P256DH_BYTES)
+    _check_key(auth, "auth", max_length=MAX_AUTH, size=AUTH_BYTES)
+    if _decode(p256dh)[0] != 0x04:
+        raise BadSubscription("The p256dh key is not an uncompressed P-256 public key.")
+    return SubscriptionData(endpoint=endpoint, p256dh=p256dh, auth=auth)
+
+
+def _check_endpoint(endpoint: str, *, allow_http: bool) -> None:
+    if len(endpoint) > MAX_ENDPOINT:
+        raise BadSubscription(f"The endpoint is longer than {MAX_ENDPOINT} characters.")
+    schemes = ["https", "http"] if allow_http else ["https"]
+    try:
+        URLValidator(schemes=schemes)(endpoint)
+    except ValidationError as error:
+        if urlsplit(endpoint).scheme == "http":
+            raise BadSubscription("The endpoint must use https.") from error
+        raise BadSubscription("The endpoint is not a valid web address.") from error
+    if allow_http:
+        return
+    # The server will post to this address: outside development, never to this machine or a
+    # private network.
+    host = (urlsplit(endpoint).hostname or "").rstrip(".").lower()
+    try:
+        private = not ipaddress.ip_address(host).is_global
+    except ValueError:
+        private = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+    if private:
+        raise BadSubscription("The endpoint must be a public push service.")
+
+
+def _decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def _check_key(value: str, name: str, *, max_length: int, size: int) -> None:
+    if len(value) > max_length:
+        raise BadSubscription(f"The {name} key is longer than {max_length} characters.")
+    if not BASE64URL.match(value):
+        raise BadSubscription(f"The {name} key is not base64url text.")
+    try:
+        decoded = _decode(value.rstrip("="))
+    except (binascii.Error, ValueError) as error:
+        raise BadSubscription(f"The {name} key is not base64url text.") from error
+    if len(decoded) != size:
+        raise BadSubscription(f"The {name} key should be {size} bytes, not {len(decoded)}.")
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_POST
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """Register this browser for the signed-in person (JSON: `PushSubscription.toJSON()`).
+
+    201 for a new device, 200 when it was already registered (to this person, or to another
+    account and the same keys prove it is the same browser, now theirs); 400 with `{error}`
+    for anything that cannot be used.
+    """
+    if not request.user.is_authenticated:
+        return _error("Log in to turn on notifications.", status=403)
+    try:
+        data = parse_subscription(request.body, allow_http=push.http_endpoints_allowed())
+    except BadSubscription as error:
+        return _error(str(error))
+    user_agent = request.headers.get("User-Agent", "")[:MAX_USER_AGENT]
+    try:
+        subscription, created = _save_subscription(request.user, data, user_agent)
+    except IntegrityError:
+        # Another request registered the same endpoint at the same moment: decide again.
+        subscription, created = _save_subscription(request.user, data, user_agent)
+    except BadSubscription as error:
+        return _error(str(error))
+    return JsonResponse(
+        {"id": subscription.pk, "device": device_name(subscription.user_agent)},
+        status=201 if created else 200,
+    )
+
+
+def _save_subscription(
+    user: Any, data: SubscriptionData, user_agent: str
+) -> tuple[PushSubscription, bool]:
+    with transaction.atomic():
+        existing = (
+            PushSubscription.objects.select_for_update().filter(endpoint=data.endpoint).first()
+        )
+        if existing is None:
+            subscription = PushSubscription.objects.create(
+                user=user,
+                endpoint=data.endpoint,
+                p256dh=data.p256dh,
+                auth=data.auth,
+                user_agent=user_agent,
+            )
+            return subscription, True
+        if existing.user_id != user.pk and (existing.p256dh, existing.auth) != (
+            data.p256dh,
+            data.auth,
+        ):
+            # Only the browser holding this subscription knows its keys: without them this
+            # is someone else's device.
+            raise BadSubscription("This device is registered to another account.")
+        # The same person again (keys may have been renewed), or the same browser now used
+        # by this person: it is theirs.
+        existing.user = user
+        existing.p256dh = data.p256dh
+        existing.auth = data.auth
+        existing.user_agent = user_agent or existing.user_agent
+        existing.save(update_fields=["user", "p256dh", "auth", "user_agent"])
+        return existing, False
+
+
+# Devices ----------------------------------------------------------------------------------
+
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("CrOS", "ChromeOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("Macintosh", "Mac"),
+    ("Linux", "Linux"),
+)
+
+
+def device_name(user_agent: str) -> str:
+    """A short, recognisable name for a browser: "Chrome on Android"."""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "")
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"
+
+
+@dataclass(frozen=True)
+class Device:
+    subscription: PushSubscription
+    name: str
+
+
+def _devices(user: Any) -> list[Device]:
+    return [
+        Device(subscription=s, name=device_name(s.user_agent))
+        for s in PushSubscription.objects.filter(user=user)
+    ]
+
+
+def _owned_subscription(request: HttpRequest, pk: int) -> PushSubscription:
+    """The device if it is this person's; otherwise 404."""
+    return get_object_or_404(PushSubscription, pk=pk, user=request.user)
+
+
+def vapid_public_key() -> str:
+    """The key the browser subscribes with; "" when this server cannot send push."""
+    return push.vapid_public_key() if push.push_configured() else ""
+
+
+def _devices_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    return {"devices": _devices(request.user), "vapid_public_key": vapid_public_key(), **extra}
+
+
+@require_GET
+@signed_in
+@never_cache
+def devices(request: HttpRequest) -> HttpResponse:
+    """The person's devices with notifications on, and the buttons to add one or test them."""
+    template = "push/devices.html"
+    if request.htmx:
+        template += "#device_list"
+    return render(request, template, _devices_context(request))
+
+
+@require_POST
+@signed_in
+def remove_device(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = _owned_subscription(request, pk)
+    name = device_name(subscription.user_agent)
+    subscription.delete()
+    status = f"{name} will no longer get notifications."
+    if request.htmx:
+        return render(
+            request, "push/devices.html#device_list", _devices_context(request, status=status)
+        )
+    messages.success(request, status)
+    return redirect("push_devices")
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    name: str
+    delivered: bool
+    result: str
+
+
+def _outcomes(attempts: list[DeliveryAttempt], names: dict[str, str]) -> list[SendOutcome]:
+    return [
+        SendOutcome(
+            name=names.get(attempt.endpoint, "A removed device"),
+            delivered=attempt.result == DeliveryResult.DELIVERED,
+            result=_result_text(attempt),
+        )
+        for attempt in attempts
+    ]
+
+
+def _result_text(attempt: DeliveryAttempt) -> str:
+    if attempt.result == DeliveryResult.DELIVERED:
+        return "sent"
+    if attempt.result == DeliveryResult.GONE:
+        return "this browser no longer accepts our notifications, so we removed it"
+    if attempt.result == DeliveryResult.RETRY:
+        return "the push service is busy; try again in a minute"
+    return "it did not go through"
+
+
+@require_POST
+@signed_in
+def send_test(request: HttpRequest) -> HttpResponse:
+    """Push a test notification to every device of the person and say which got it."""
+    names = {d.subscription.endpoint: d.name for d in _devices(request.user)}
+    attempts = delivery.send_test_notification(request.user) if names else []
+    outcomes = _outcomes(list(attempts), names)
+    if request.htmx:
+        # The result, and the device list again (out of band): a device that is gone has gone.
+        context = _devices_context(request, outcomes=outcomes, tested=True)
+        result = render_to_string("push/devices.html#test_result", context, request)
+        devices_html = render_to_string(
+            "push/devices.html#device_list", {**context, "oob": True}, request
+        )
+        return HttpResponse(result + devices_html)
+    if not outcomes:
+        messages.error(request, "There is no device to send to yet. Turn on notifications first.")
+    for outcome in outcomes:
+        if outcome.delivered:
+            messages.success(request, f"{outcome.name}: sent.")
+        else:
+            messages.error(request, f"{outcome.name}: {outcome.result}.")
+    return redirect("push_devices")
+
+
+# The service worker -----------------------------------------------------------------------
+
+SERVICE_WORKER = "sw.js"
+
+
+def _read_service_worker() -> bytes:
+    """sw.js as the static finders see it (the source file), else from the collected files."""
+    path = finders.find(SERVICE_WORKER)
+    if path:
+        with open(path, "rb") as file:
+            return file.read()
+    try:
+        with staticfiles_storage.open(SERVICE_WORKER) as file:
+            return file.read()
+    except (FileNotFoundError, OSError) as error:
+        raise Http404("No service worker.") from error
+
+
+@functools.cache
+def _cached_service_worker() -> tuple[bytes, str]:
+    content = _read_service_worker()
+    return content, hashlib.blake2b(content, digest_size=12).hexdigest()
+
+
+def _service_worker() -> tuple[bytes, str]:
+    if settings.DEBUG:  # edits show at once in development
+        content = _read_service_worker()
+        return content, hashlib.blake2b(content, digest_size=12).hexdigest()
+    return _cached_service_worker()
+
+
+@require_safe
+@condition(etag_func=lambda request: _service_worker()[1])
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker at the site root, so that its scope is the whole site.
+
+    Browsers check it for updates on navigation; `no-cache` makes every check reach us (a
+    304 when unchanged).
+    """
+    response = HttpResponse(
+        _service_worker()[0], content_type="application/javascript; charset=utf-8"
+    )
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
