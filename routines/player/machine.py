@@ -164,12 +164,10 @@ def elapsed_ms(state: RunState, now: dt.datetime) -> int:
 def settle(state: RunState, phases: list[Phase], now: dt.datetime) -> RunState:
     """Move past every timed phase whose time ran out by `now` (exactly at its boundary)."""
     while not state.finished and not state.paused:
-        phase = phases[state.phase]
-        if not phase.timed or elapsed_ms(state, now) < phase.duration_ms:
+        duration = phases[state.phase].duration_ms
+        if duration is None or elapsed_ms(state, now) < duration:
             break
-        boundary = state.phase_started_at + dt.timedelta(
-            milliseconds=phase.duration_ms + state.paused_ms
-        )
+        boundary = state.phase_started_at + dt.timedelta(milliseconds=duration + state.paused_ms)
         state = _enter(state, phases, state.phase + 1, boundary)
     return state
 
@@ -179,10 +177,10 @@ def remaining_ms(state: RunState, phases: list[Phase], now: dt.datetime) -> int 
     state = settle(state, phases, now)
     if state.finished:
         return 0
-    phase = phases[state.phase]
-    if not phase.timed:
+    duration = phases[state.phase].duration_ms
+    if duration is None:
         return None
-    return max(0, phase.duration_ms - elapsed_ms(state, now))
+    return max(0, duration - elapsed_ms(state, now))
 
 
 def _enter(state: RunState, phases: list[Phase], index: int, at: dt.datetime) -> RunState:
@@ -244,7 +242,7 @@ def apply(
             raise InvalidControl("The routine is already paused.")
         return replace(state, paused_at=now)
     if action == Action.RESUME:
-        if not state.paused:
+        if state.paused_at is None:
             raise InvalidControl("The routine is not paused.")
         pause = _ms(now - state.paused_at) if now > state.paused_at else 0
         return replace(
@@ -279,10 +277,9 @@ def _catch_up(state: RunState, phases: list[Phase], phase: int, now: dt.datetime
         not state.finished
         and not state.paused
         and state.phase < phase < len(phases)
-        and phases[state.phase].timed
     ):
-        left = phases[state.phase].duration_ms - elapsed_ms(state, now)
-        if left > BOUNDARY_TOLERANCE_MS:
+        duration = phases[state.phase].duration_ms
+        if duration is None or duration - elapsed_ms(state, now) > BOUNDARY_TOLERANCE_MS:
             break
         state = _enter(state, phases, state.phase + 1, now)
     return state

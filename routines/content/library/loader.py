@@ -123,8 +123,10 @@ def _lookup(ids: dict[str, int], keys: Iterable[str], what: str, owner: str) -> 
 def _link(model: type[models.Model], field_name: str, pairs: Iterable[tuple[int, int]]) -> None:
     """Bulk-create rows of a many-to-many table from (owner id, target id) pairs."""
     m2m = model._meta.get_field(field_name)
-    through = m2m.remote_field.through  # type: ignore[union-attr]
-    owner, target = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()  # type: ignore[union-attr]
+    if not isinstance(m2m, models.ManyToManyField):
+        raise TypeError(f"{model.__name__}.{field_name} is not a many-to-many field")
+    through = m2m.remote_field.through
+    owner, target = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
     through.objects.bulk_create(
         [through(**{f"{owner}_id": a, f"{target}_id": b}) for a, b in pairs]
     )

@@ -122,7 +122,7 @@ class Routine(models.Model):
     def total_seconds(self) -> int:
         annotated = getattr(self, "total_seconds_db", None)
         if annotated is not None:
-            return annotated
+            return int(annotated)
         return sum(step.total_seconds for step in self.steps.all())
 
     def safety_note_lines(self) -> list[str]:

@@ -160,11 +160,10 @@ class Reminder(models.Model):
             "bedtime": profile.bedtime if self.kind == ReminderKind.HYDRATION else None,
         }
         if self.schedule == ScheduleKind.INTERVAL:
-            if None in (self.interval_minutes, self.window_start, self.window_end):
+            minutes, start, end = self.interval_minutes, self.window_start, self.window_end
+            if minutes is None or start is None or end is None:
                 return Schedule(times=(), **rules)
-            return Schedule.every(
-                self.interval_minutes, self.window_start, self.window_end, **rules
-            )
+            return Schedule.every(minutes, start, end, **rules)
         times = []
         for value in self.fixed_times or ():
             try:
