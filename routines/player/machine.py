@@ -273,11 +273,7 @@ def apply(
 
 def _catch_up(state: RunState, phases: list[Phase], phase: int, now: dt.datetime) -> RunState:
     """Let the server reach `phase` if only a hair of timed phases stands in between."""
-    while (
-        not state.finished
-        and not state.paused
-        and state.phase < phase < len(phases)
-    ):
+    while not state.finished and not state.paused and state.phase < phase < len(phases):
         duration = phases[state.phase].duration_ms
         if duration is None or duration - elapsed_ms(state, now) > BOUNDARY_TOLERANCE_MS:
             break

@@ -116,7 +116,6 @@ class Reminder(models.Model):
             )
         ]
 
-
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.user}"
 
