@@ -1,5 +1,7 @@
 # Unknot: `make run` serves the app, `make test` runs the whole suite.
-# Both start from nothing: they create .venv and install the pinned dependencies first.
+# Both start from nothing: they create .venv and install the pinned dependencies first, and
+# write the development settings file .env once (DEBUG=1 and a random SECRET_KEY; never
+# overwritten, git-ignored), so `.venv/bin/python manage.py ...` works pasted as it is.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,31 +10,52 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+SUPERUSER_ARGS ?=
 
-.PHONY: run test test-only install browser lint format bench clean
+.PHONY: run test test-only install superuser browser lock lint format bench clean vapid
 
 # The web server and, beside it, the reminder worker (stopped together with Ctrl-C).
-run: $(VENV)/.installed-dev
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py load_library
-	DEBUG=1 $(BIN)/python manage.py vapid_keys
-	DEBUG=1 $(BIN)/python manage.py reminders_worker & worker=$$!; \
+run: $(VENV)/.installed-dev .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_library
+	$(BIN)/python manage.py vapid_keys
+	$(BIN)/python manage.py reminders_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev browser test-only
+# The tests do not read .env (project/settings_test.py); it is written for the commands after.
+test: $(VENV)/.installed-dev .env browser test-only
 
 # The suite alone, without the set-up (pytest's exit code 5, "no tests ran", is a failure).
 test-only:
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
+# .venv with the pinned development dependencies (and no .env: it runs no manage.py).
 install: $(VENV)/.installed-dev
 
+# A staff superuser for /admin/ in one step (asks for the name and password).
+superuser: $(VENV)/.installed-dev .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createsuperuser $(SUPERUSER_ARGS)
+
+# Development settings, written once and never overwritten: a random key of 67 URL-safe
+# characters (Django's deploy check wants 50 or more). Real environment variables win over it.
+.env:
+	@key=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') && [ -n "$$key" ] && \
+	umask 077 && set -C && \
+	printf '%s\n' "# Development settings, written once by make (git-ignored; production has no .env)." \
+	  "# Variables set in the environment win over these." "DEBUG=1" "SECRET_KEY=$$key" > $@
+	@echo "Wrote $@ (DEBUG=1 and a new SECRET_KEY) for development."
+
+# The message about python3-venv shows only when `python3 -m venv` failed.
 $(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV) || { \
-	  echo "python3 -m venv failed: installing Debian's python3-venv"; \
-	  $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
+	@echo "$(PYTHON) -m venv $(VENV)"; \
+	if ! $(PYTHON) -m venv $(VENV); then \
+	  echo "$(PYTHON) -m venv failed: installing Debian's python3-venv"; \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV) \
+	    || { rm -rf $(VENV); exit 1; }; \
+	fi
 
 $(VENV)/.installed-dev: requirements-dev.lock | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -69,5 +92,5 @@ clean:
 	rm -rf $(VENV) staticfiles .test-media
 
 # Development VAPID keys for Web Push: made once in .vapid/ (git-ignored), never overwritten.
-vapid: $(VENV)/.installed-dev
-	DEBUG=1 $(BIN)/python manage.py vapid_keys
+vapid: $(VENV)/.installed-dev .env
+	$(BIN)/python manage.py vapid_keys

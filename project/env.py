@@ -1,10 +1,36 @@
-"""Strict readers of settings from the environment: a bad value stops start-up with a message."""
+"""Strict readers of settings from the environment: a bad value stops start-up with a message.
+
+settings.py calls `read_env_file` before any of them: it adds the development settings file
+(`.env`, which `make` writes once) to the environment, where variables already set win over it.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
+
+def read_env_file(base_dir: Path) -> Path | None:
+    """Add `NAME=value` lines from a settings file to os.environ, unless a name is already set.
+
+    The file is the one `ENV_FILE` names (it must exist; `/dev/null` reads none), else `.env` in
+    `base_dir` if there is one. Values are taken literally (no `${...}` expansion). Production
+    has no `.env`: it sets real environment variables. Returns the file read, if any.
+    """
+    named = os.environ.get("ENV_FILE", "").strip()
+    path = Path(named) if named else base_dir / ".env"
+    if not named and not path.is_file():
+        return None
+    try:
+        with path.open(encoding="utf-8") as stream:
+            load_dotenv(stream=stream, override=False, interpolate=False)
+    except OSError as exc:
+        raise ImproperlyConfigured(f"Cannot read the settings file {path}: {exc.strerror}") from exc
+    return path
+
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}

@@ -1,8 +1,9 @@
 """Django settings for Unknot.
 
 Every setting that differs between a laptop and production comes from the environment.
-The defaults are safe for production (DEBUG off, secure cookies, HSTS); `make run` sets
-DEBUG=1 for local development.
+The defaults are safe for production (DEBUG off, secure cookies, HSTS). For local development
+`make` writes a git-ignored `.env` once (DEBUG=1 and a random SECRET_KEY), read here at start-up;
+real environment variables win over it, and production has no `.env` (see project/env.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import envbool, envint, envlist
+from .env import envbool, envint, envlist, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+read_env_file(BASE_DIR)
 
 
 DEBUG = envbool("DEBUG", False)
@@ -25,7 +27,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "Set SECRET_KEY in the environment (or DEBUG=1 for development)."
+            "Set SECRET_KEY in the environment (or DEBUG=1 for development; `make run` writes "
+            "both to .env)."
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
@@ -188,12 +191,30 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# One handler, on the root logger, so each line is printed once. Django's own "django" logger
+# has a console handler too, with DEBUG on, and propagates to the root: naming it here without
+# handlers removes that one (its level stays Django's INFO). Naming it also resets the loggers
+# under it, so runserver's request lines ("django.server") get Django's own set-up back here.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 # Web Push (VAPID keys) and the reminder worker: see project/settings_push.py.

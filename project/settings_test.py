@@ -1,11 +1,15 @@
 """Settings for the test suite: production settings with fast hashing and in-memory email.
 
-DEBUG stays off, so tests see what production serves; HTTPS redirects and secure cookies are
-off because the test client and the browser tests speak plain HTTP to 127.0.0.1.
+DEBUG stays off, so tests see what production serves (and no .env is read, see below); HTTPS
+redirects and secure cookies are off because the test client and the browser tests speak plain
+HTTP to 127.0.0.1.
 """
 
 import os
 
+# No settings file: a developer's .env (DEBUG=1, ...) must not change what the tests see. Set in
+# the environment, so the processes the tests start (workers, manage.py) read none either.
+os.environ["ENV_FILE"] = os.devnull
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")

@@ -18,9 +18,9 @@ PUBLIC = "public_key.txt"
 class Command(BaseCommand):
     help = (
         "Write a development VAPID key pair to .vapid/ unless one is there already (never "
-        "overwritten), and print the public key. With DEBUG on and no VAPID_* variables in the "
-        "environment, the settings use these files. In production, set VAPID_PRIVATE_KEY, "
-        "VAPID_PUBLIC_KEY and VAPID_SUBJECT instead."
+        "overwritten), and print the public key (alone with --verbosity 0). With DEBUG on and "
+        "no VAPID_* variables in the environment, the settings use these files. In production, "
+        "set VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY and VAPID_SUBJECT instead."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             if not public:
                 public = public_key_of(vapid_signer(private_path.read_text()))
                 public_path.write_text(public + "\n")
-            self.stderr.write(f"Keeping the VAPID keys in {directory}/.")
+            message = f"Keeping the VAPID keys in {directory}/."
         else:
             private, public = generate_vapid_keys()
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -50,5 +50,8 @@ class Command(BaseCommand):
             with os.fdopen(fd, "w") as file:
                 file.write(private)
             public_path.write_text(public + "\n")
-            self.stderr.write(f"Wrote new VAPID keys to {directory}/.")
+            message = f"Wrote new VAPID keys to {directory}/."
+        # Normal output on stdout; with --verbosity 0, the public key alone.
+        if options["verbosity"] > 0:
+            self.stdout.write(f"{message} The public key:")
         self.stdout.write(public)
