@@ -518,15 +518,13 @@ def test_no_devices_means_no_test_attempts(vapid_keys: dict[str, str]) -> None:
 
 def test_vapid_keys_are_written_once_and_never_overwritten(tmp_path: Path) -> None:
     out = io.StringIO()
-    call_command("vapid_keys", "--dir", str(tmp_path / ".vapid"), stdout=out, stderr=io.StringIO())
+    call_command("vapid_keys", "--dir", str(tmp_path / ".vapid"), verbosity=0, stdout=out)
     public = out.getvalue().strip()
     private_file = tmp_path / ".vapid" / "private_key.pem"
     private = private_file.read_text()
 
     again = io.StringIO()
-    call_command(
-        "vapid_keys", "--dir", str(tmp_path / ".vapid"), stdout=again, stderr=io.StringIO()
-    )
+    call_command("vapid_keys", "--dir", str(tmp_path / ".vapid"), verbosity=0, stdout=again)
 
     assert again.getvalue().strip() == public
     assert private_file.read_text() == private
