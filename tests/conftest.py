@@ -3,9 +3,15 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    import time_machine
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.test import Client
+    from playwright.sync_api import Page
 
 # Playwright's sync API runs an event loop in the main thread; Django's live server and ORM
 # calls made by the test itself are still synchronous.
@@ -51,6 +57,73 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
         "has_touch": True,
         "locale": "en-GB",
     }
+
+
+# People (tests/helpers/people.py makes more) -------------------------------------------------
+
+
+@pytest.fixture
+def sam() -> AbstractBaseUser:
+    """Sam, whose day runs in Berlin (Profile.timezone)."""
+    from tests.helpers.people import make_user
+
+    return make_user("sam", timezone="Europe/Berlin")
+
+
+@pytest.fixture
+def robin() -> AbstractBaseUser:
+    """Robin, someone else (no profile yet: the app's defaults)."""
+    from tests.helpers.people import make_user
+
+    return make_user("robin")
+
+
+@pytest.fixture
+def client_sam(sam: AbstractBaseUser) -> Client:
+    """A test client signed in as Sam."""
+    from tests.helpers.people import signed_in
+
+    return signed_in(sam)
+
+
+# The browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def phone(page: Page, live_server: Any) -> Iterator[Page]:
+    """The phone-sized page, on the live server, that fails the test on any console error (a
+    CSP violation, a script error). A test that expects an error removes it from
+    `phone.console_errors` (each is the message and where it came from)."""
+    from tests.helpers.browser import record_console_errors
+
+    errors = record_console_errors(page)
+    page.console_errors = errors  # type: ignore[attr-defined]
+    yield page
+    assert errors == [], f"console errors: {errors}"
+
+
+# Content and time ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shipped_library(transactional_db: None) -> None:
+    """The routines, articles and safety content the app ships (`manage.py load_library`), in
+    a database the live server sees."""
+    from django.core.management import call_command
+
+    call_command("load_library", verbosity=0)
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates]:
+    """Time stands still at the test module's `T0` (an aware datetime) until the test moves it
+    (`clock.shift(seconds)`, `clock.move_to(moment)`)."""
+    import time_machine
+
+    start = getattr(request.module, "T0", None)
+    assert start is not None, f"{request.module.__name__} needs a T0 for the clock fixture"
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -32,6 +32,20 @@ from routines.content.models import (
 
 _counter = itertools.count(1)
 
+#: The models `manage.py load_library` fills.
+LIBRARY_MODELS = (
+    Source,
+    Situation,
+    BodyArea,
+    Routine,
+    Step,
+    LearnArticle,
+    Claim,
+    TriageLevel,
+    SafetySign,
+    Disclaimer,
+)
+
 #: Names for the situation and body area slugs the tests use most.
 SITUATION_NAMES = {
     "cramp-now": "Cramp now",

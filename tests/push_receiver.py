@@ -10,10 +10,15 @@ a real round trip without the internet:
 - decrypts the body (RFC 8291) with a fake browser's key pair and auth secret and records the
   payload, answering 201 Created as the real services do;
 - can be told, per device, to answer 404, 410, 429 (with Retry-After), 500..., a given number of
-  times or always, or to be slow.
+  times or always, or to be slow: `simulate_latency(device)` holds each reply to that device
+  for SIMULATED_LATENCY_SECONDS, as a distant or overloaded push service would. That is the
+  only deliberate delay in the tests, and it is on the receiver's side: no test waits by
+  sleeping (they wait with `wait_for_pushes` / `wait_for_arrivals`, on a condition the
+  receiver signals).
 
 In tests, the `push_receiver` fixture starts one in a thread (`ThreadingHTTPServer`, keep-alive)
-and `vapid_keys` configures the settings with fresh keys. For benchmarks it runs as its own
+and `vapid_keys` configures the settings with fresh keys (`vapid`: fresh keys without a
+receiver; `no_http_endpoints`: production's https-only rule). For benchmarks it runs as its own
 process: `python tests/push_receiver.py [--port 0] [--public-key KEY]` prints
 `READY http://127.0.0.1:PORT` and serves until SIGTERM; then
 
@@ -49,6 +54,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 MAX_JWT_LIFETIME = 24 * 3600
+#: How long a slow device's push service takes to answer, by default (`simulate_latency`):
+#: long enough that a sender which waited for it before the others would plainly show.
+SIMULATED_LATENCY_SECONDS = 1.0
 
 
 def b64url_decode(text: str) -> bytes:
@@ -160,12 +168,13 @@ class Device:
 
 @dataclass
 class Rule:
-    """How a device's endpoint answers instead of 201: `times` times (None: always)."""
+    """How a device's endpoint answers instead of 201: `times` times (None: always); and how
+    long it takes to answer (simulated latency, seconds)."""
 
     status: int | None = None
     retry_after: str | None = None
     times: int | None = None
-    delay: float = 0.0
+    latency: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,7 @@ class PushReceiver:
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
+        self._stopping = threading.Event()
         self.arrivals = 0
         self._names = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -216,6 +226,7 @@ class PushReceiver:
     # Running ----------------------------------------------------------------------------
 
     def start(self) -> PushReceiver:
+        self._stopping.clear()
         server = _Server((self.host, self.port), _Handler)
         server.receiver = self
         self._server = server
@@ -225,7 +236,9 @@ class PushReceiver:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close kept-alive connections (their threads would serve on)."""
+        """Stop serving and close kept-alive connections (their threads would serve on);
+        replies held back by a simulated latency go out at once."""
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -267,10 +280,13 @@ class PushReceiver:
             rule.retry_after = None if retry_after is None else str(retry_after)
             rule.times = times
 
-    def slow(self, device: Device, seconds: float) -> None:
-        """Hold every answer to this device for `seconds`."""
+    def simulate_latency(self, device: Device, seconds: float = SIMULATED_LATENCY_SECONDS) -> None:
+        """Make this device's push service slow: it holds its answer to each request for
+        `seconds`. This is deliberate latency of a fake push service, for tests of what a slow
+        service must not hold up (the other devices, a timeout, a graceful stop); it is not a
+        way to wait for anything."""
         with self._lock:
-            self.rules.setdefault(device.path, Rule()).delay = seconds
+            self.rules.setdefault(device.path, Rule()).latency = seconds
 
     # Results ----------------------------------------------------------------------------
 
@@ -302,9 +318,9 @@ class PushReceiver:
             device = self.devices.get(path)
             rule = self.rules.get(path)
             forced: tuple[int, str | None] | None = None
-            delay = 0.0
+            latency = 0.0
             if rule is not None:
-                delay = rule.delay
+                latency = rule.latency
                 if rule.status is not None and (rule.times is None or rule.times > 0):
                     forced = (rule.status, rule.retry_after)
                     if rule.times is not None:
@@ -340,9 +356,8 @@ class PushReceiver:
             status, reason = exc.status, exc.reason
             with self._lock:
                 self.rejected.append((path, reason))
-        if delay:
-            # A slow push service, on purpose: the receiver's own thread waits, never a test.
-            threading.Event().wait(delay)
+        if latency:
+            self._simulated_latency(latency)
         if status == 201 and forced is not None:
             status, reason = forced[0], "told to"
             if forced[1] is not None:
@@ -374,6 +389,14 @@ class PushReceiver:
         if status == 201:
             extra["Location"] = f"{self.origin}/message{path}"
         return status, extra
+
+    def _simulated_latency(self, seconds: float) -> None:
+        """Hold this reply `seconds`, as a slow push service would (`simulate_latency`).
+
+        Deliberate latency of the fake service, in the thread that serves the request: the
+        sender under test waits for the reply as it would for a real slow service. Nothing
+        here waits for a condition; a receiver that stops lets held replies go at once."""
+        self._stopping.wait(timeout=seconds)
 
     def _control(self, method: str, url: str, body: bytes) -> tuple[int, Any]:
         parts = urlsplit(url)
@@ -446,18 +469,25 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: the tests read the receiver's records instead
 
 
-def use_fresh_vapid_keys(settings: Any, receiver: PushReceiver) -> dict[str, str]:
-    """New VAPID keys in the (pytest-django) settings; the receiver accepts only their
-    signatures. Returns the keys and the subject."""
+def configure_vapid(settings: Any) -> dict[str, str]:
+    """New VAPID keys and a contact in the (pytest-django) settings: a server that can send
+    push. Returns the keys and the subject."""
     from routines.reminders.push import generate_vapid_keys
 
     private, public = generate_vapid_keys()
     settings.VAPID_PRIVATE_KEY = private
     settings.VAPID_PUBLIC_KEY = public
     settings.VAPID_SUBJECT = "mailto:tests@unknot.invalid"
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
-    receiver.vapid_public_key = public
     return {"private": private, "public": public, "subject": settings.VAPID_SUBJECT}
+
+
+def use_fresh_vapid_keys(settings: Any, receiver: PushReceiver) -> dict[str, str]:
+    """New VAPID keys in the (pytest-django) settings; the receiver accepts only their
+    signatures, over plain http. Returns the keys and the subject."""
+    keys = configure_vapid(settings)
+    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
+    receiver.vapid_public_key = keys["public"]
+    return keys
 
 
 # Fixtures, for a test module or conftest that lists this module in `pytest_plugins`.
@@ -475,6 +505,20 @@ def push_receiver() -> Iterator[PushReceiver]:
 def vapid_keys(settings: Any, push_receiver: PushReceiver) -> dict[str, str]:
     """Fresh VAPID keys in the settings; the receiver accepts only their signatures."""
     return use_fresh_vapid_keys(settings, push_receiver)
+
+
+@pytest.fixture
+def vapid(settings: Any) -> str:
+    """A server that can send push (no receiver running); returns the public key browsers
+    subscribe with."""
+    return configure_vapid(settings)["public"]
+
+
+@pytest.fixture
+def no_http_endpoints(settings: Any) -> None:
+    """Production: push services are reached over https only."""
+    settings.DEBUG = False
+    settings.PUSH_ALLOW_HTTP_ENDPOINTS = False
 
 
 def main(argv: list[str]) -> None:

@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from .helpers.html import messages_of
+from .helpers.people import PASSWORD, make_user
+
 pytestmark = pytest.mark.django_db
 
-GOOD_PASSWORD = "tidal-Harbour-47"
 NEW_PASSWORD = "quiet-Lantern-83"
 
 
@@ -22,14 +23,10 @@ def signup_data(**overrides: str) -> dict[str, str]:
     return {
         "username": "maria",
         "email": "maria@example.com",
-        "password1": GOOD_PASSWORD,
-        "password2": GOOD_PASSWORD,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
         **overrides,
     }
-
-
-def make_user(username: str = "sam", email: str = "sam@example.com") -> User:
-    return User.objects.create_user(username=username, email=email, password=GOOD_PASSWORD)
 
 
 def logged_in_user_id(client: Client) -> str | None:
@@ -76,9 +73,9 @@ def test_signup_creates_user_logs_in_and_welcomes_them_home(client: Client) -> N
     assert response["Location"] == reverse("home")
     user = User.objects.get(username="maria")
     assert user.email == "maria@example.com"
-    assert user.check_password(GOOD_PASSWORD)
+    assert user.check_password(PASSWORD)
     assert logged_in_user_id(client) == str(user.pk)
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Welcome to Unknot, maria."]
+    assert messages_of(response) == ["Welcome to Unknot, maria."]
 
 
 def test_signed_up_user_is_logged_in_on_the_next_request(client: Client) -> None:
@@ -202,7 +199,11 @@ def test_signed_in_user_visiting_signup_goes_home(client: Client) -> None:
 
 
 def test_signup_refuses_other_methods(client: Client) -> None:
-    assert client.put(reverse("signup")).status_code == 405
+    response = client.put(reverse("signup"))
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"
+    assert not User.objects.exists()
+    assert logged_in_user_id(client) is None
 
 
 def test_signup_with_htmx_header_renders_the_full_page(client: Client) -> None:
@@ -235,7 +236,7 @@ def test_login_page_has_labelled_fields_with_autocomplete(client: Client) -> Non
 def test_login_with_the_right_password_logs_in(client: Client) -> None:
     user = make_user()
 
-    response = client.post(reverse("login"), {"username": "sam", "password": GOOD_PASSWORD})
+    response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
@@ -244,7 +245,7 @@ def test_login_with_the_right_password_logs_in(client: Client) -> None:
 
 def test_login_follows_a_safe_next_and_ignores_an_external_one(client: Client) -> None:
     make_user()
-    data = {"username": "sam", "password": GOOD_PASSWORD}
+    data = {"username": "sam", "password": PASSWORD}
 
     response = client.post(reverse("login"), {**data, "next": "/learn/"})
     assert response["Location"] == "/learn/"
@@ -323,7 +324,7 @@ def test_password_change_sets_the_new_password_and_keeps_the_user_logged_in(
     response = client.post(
         reverse("password_change"),
         {
-            "old_password": GOOD_PASSWORD,
+            "old_password": PASSWORD,
             "new_password1": NEW_PASSWORD,
             "new_password2": NEW_PASSWORD,
         },
@@ -352,7 +353,7 @@ def test_password_change_with_a_wrong_current_password_changes_nothing(client: C
 
     assert "That is not your current password." in response.content.decode()
     user.refresh_from_db()
-    assert user.check_password(GOOD_PASSWORD)
+    assert user.check_password(PASSWORD)
 
 
 # Password reset

@@ -19,6 +19,8 @@ from PIL import Image as PILImage
 from routines.content.admin import format_total_time
 from routines.content.models import BodyArea, Image, Purpose, Routine, Situation, Source, Step
 
+from .helpers.people import signed_in
+
 CHANGELIST = reverse("admin:content_routine_changelist")
 ADD = reverse("admin:content_routine_add")
 
@@ -46,9 +48,7 @@ def editor(db: None) -> User:
 
 @pytest.fixture
 def editor_client(editor: User) -> Client:
-    client = Client()
-    client.force_login(editor)
-    return client
+    return signed_in(editor)
 
 
 @pytest.fixture
@@ -454,7 +454,17 @@ def test_editor_can_manage_routines(editor_client: Client) -> None:
     "url", ["/admin/auth/user/", "/admin/auth/group/", "/admin/auth/user/add/"]
 )
 def test_editor_cannot_manage_users_or_groups(editor_client: Client, url: str) -> None:
-    assert editor_client.get(url).status_code == 403
+    response = editor_client.get(url)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "You cannot do that here" in html
+    assert "editor@example.com" not in html  # no list of users, no user form
+    # Nor can a form be posted there: no user or group is made.
+    before = (User.objects.count(), Group.objects.count())
+    password = "x-Long-pass-99"
+    data = {"username": "intruder", "password1": password, "password2": password, "name": "Ops"}
+    assert editor_client.post(url, data).status_code == 403
+    assert (User.objects.count(), Group.objects.count()) == before
 
 
 def test_signed_in_user_without_staff_status_is_sent_to_the_admin_login(

@@ -3,44 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from django.core.management import call_command
 from playwright.sync_api import BrowserContext, Page, expect
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screens"
-
-
-@pytest.fixture
-def library(transactional_db: None) -> None:
-    call_command("load_library", verbosity=0)
-
-
-@pytest.fixture
-def phone(page: Page, live_server) -> Iterator[Page]:
-    """A page that fails the test on any console error (a CSP violation, a script error)."""
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.console_errors = errors  # type: ignore[attr-defined]
-    yield page
-    assert errors == [], f"console errors: {errors}"
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def no_horizontal_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"page is {width}px wide on a 390px screen"
+from .helpers.browser import no_horizontal_scroll, shot
 
 
 def test_cramp_now_reaches_the_calf_relief_safety_check_in_one_tap(
-    phone: Page, live_server, library: None
+    phone: Page, live_server, shipped_library: None
 ) -> None:
     phone.goto(live_server.url + "/")
     expect(phone.get_by_role("heading", name="Cramp now?")).to_be_visible()
@@ -58,7 +28,7 @@ def test_cramp_now_reaches_the_calf_relief_safety_check_in_one_tap(
 
 
 def test_home_lists_prevention_routines_and_links_to_help(
-    phone: Page, live_server, library: None
+    phone: Page, live_server, shipped_library: None
 ) -> None:
     phone.goto(live_server.url + "/")
     prevention = phone.get_by_role("region", name="Fewer cramps")
@@ -70,7 +40,7 @@ def test_home_lists_prevention_routines_and_links_to_help(
 
 
 def test_library_filter_swaps_the_list_and_keeps_the_url(
-    phone: Page, live_server, library: None
+    phone: Page, live_server, shipped_library: None
 ) -> None:
     phone.goto(live_server.url + "/routines/")
     results = phone.locator("#results")
@@ -99,7 +69,7 @@ def test_library_filter_swaps_the_list_and_keeps_the_url(
 
 
 def test_library_bad_filter_value_shows_a_clear_error(
-    phone: Page, live_server, library: None
+    phone: Page, live_server, shipped_library: None
 ) -> None:
     response = phone.goto(live_server.url + "/routines/?area=elbow")
     assert response is not None and response.status == 400
@@ -111,7 +81,7 @@ def test_library_bad_filter_value_shows_a_clear_error(
 
 
 def test_library_filters_work_without_javascript(
-    browser, browser_context_args: dict, live_server, library: None
+    browser, browser_context_args: dict, live_server, shipped_library: None
 ) -> None:
     context: BrowserContext = browser.new_context(**browser_context_args, java_script_enabled=False)
     page = context.new_page()
@@ -126,7 +96,7 @@ def test_library_filters_work_without_javascript(
 
 
 def test_routine_page_shows_steps_sides_time_and_evidence(
-    phone: Page, live_server, library: None
+    phone: Page, live_server, shipped_library: None
 ) -> None:
     phone.goto(live_server.url + "/routines/bedtime-stretches/")
     expect(phone.get_by_role("heading", level=1)).to_be_visible()
@@ -140,7 +110,7 @@ def test_routine_page_shows_steps_sides_time_and_evidence(
 
 
 def test_learn_and_about_pages_read_well_on_a_phone(
-    phone: Page, live_server, library: None
+    phone: Page, live_server, shipped_library: None
 ) -> None:
     phone.goto(live_server.url + "/learn/")
     no_horizontal_scroll(phone)

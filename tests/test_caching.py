@@ -40,7 +40,9 @@ def test_editing_a_step_shows_on_the_library_time_at_once(client: Client) -> Non
 
 def test_unpublishing_from_the_admin_action_hides_the_routine_at_once(client: Client) -> None:
     routine = make_routine("Calf stretch")
-    assert client.get(routine.get_absolute_url()).status_code == 200
+    shown = client.get(routine.get_absolute_url())
+    assert shown.status_code == 200
+    assert "Calf stretch" in shown.content.decode()
     admin = get_user_model().objects.create_superuser("boss", "boss@example.org", "pw")
     staff = Client()
     staff.force_login(admin)
@@ -48,7 +50,11 @@ def test_unpublishing_from_the_admin_action_hides_the_routine_at_once(client: Cl
         reverse("admin:content_routine_changelist"),
         {"action": "unpublish", "_selected_action": [routine.pk]},
     )
-    assert client.get(routine.get_absolute_url()).status_code == 404
+    routine.refresh_from_db()
+    assert routine.published is False
+    hidden = client.get(routine.get_absolute_url())
+    assert hidden.status_code == 404
+    assert "Calf stretch" not in hidden.content.decode()
 
 
 def test_a_change_that_sends_no_signal_shows_within_the_cache_lifetime(client: Client) -> None:

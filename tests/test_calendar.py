@@ -4,12 +4,10 @@ person's zone, read back with icalendar as a phone's calendar would."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
@@ -18,9 +16,11 @@ from icalendar import Calendar
 from routines.accounts.models import Profile
 from routines.content.models import Routine
 from routines.reminders import schedule
-from routines.reminders.models import Reminder, ReminderKind, ScheduleKind
+from routines.reminders.models import ReminderKind, ScheduleKind
 
 from .factories import make_routine
+from .helpers.people import make_user
+from .helpers.reminders import make_reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -31,33 +31,13 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
-def clock() -> Iterator[Any]:
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
 def owner(clock: Any) -> User:
-    user = User.objects.create_user("ada", password="tidal-Harbour-47")
-    Profile.objects.create(user=user, timezone="Europe/Berlin")
-    return user
+    return make_user("ada", timezone="Europe/Berlin")
 
 
 @pytest.fixture
 def desk() -> Routine:
     return make_routine("Desk micro-break", slug="desk-micro-break")
-
-
-def add_reminder(user: User, **fields: Any) -> Reminder:
-    values: dict[str, Any] = {
-        "kind": ReminderKind.HYDRATION,
-        "schedule": ScheduleKind.INTERVAL,
-        "interval_minutes": 120,
-        "window_start": dt.time(8),
-        "window_end": dt.time(20),
-        **fields,
-    }
-    return Reminder.objects.create(user=user, **values)
 
 
 def feed(client: Client, user: User) -> Calendar:
@@ -79,7 +59,7 @@ def starts(calendar: Calendar) -> list[dt.datetime]:
 def test_an_interval_reminder_is_one_weekly_event_per_time_with_an_alarm(
     client: Client, owner: User
 ) -> None:
-    add_reminder(owner)
+    make_reminder(owner)
     calendar = feed(client, owner)
 
     assert str(calendar["X-WR-CALNAME"]) == "Unknot reminders"
@@ -116,8 +96,8 @@ def test_times_in_quiet_hours_and_water_before_bedtime_are_left_out(
         "window_end": None,
         "fixed_times": ["06:30", "12:00", "18:30", "22:00"],
     }
-    water = add_reminder(owner, **fixed)
-    stretch = add_reminder(owner, kind=ReminderKind.STRETCH, routine=desk, **fixed)
+    water = make_reminder(owner, **fixed)
+    stretch = make_reminder(owner, kind=ReminderKind.STRETCH, routine=desk, **fixed)
     calendar = feed(client, owner)
     by_reminder: dict[str, list[dt.time]] = {}
     for event in events(calendar):
@@ -137,7 +117,7 @@ def test_times_in_quiet_hours_and_water_before_bedtime_are_left_out(
 def test_weekdays_become_byday_and_the_first_event_is_on_one_of_them(
     client: Client, owner: User
 ) -> None:
-    add_reminder(
+    make_reminder(
         owner,
         schedule=ScheduleKind.FIXED,
         interval_minutes=None,
@@ -154,9 +134,9 @@ def test_weekdays_become_byday_and_the_first_event_is_on_one_of_them(
 def test_reminders_that_are_off_and_other_peoples_are_not_in_the_feed(
     client: Client, owner: User
 ) -> None:
-    add_reminder(owner, enabled=False)
+    make_reminder(owner, enabled=False)
     someone = User.objects.create_user("bea", password="tidal-Harbour-47")
-    add_reminder(someone)
+    make_reminder(someone)
     calendar = feed(client, owner)
     assert events(calendar) == []
     assert calendar.walk("VTIMEZONE") == []
@@ -164,13 +144,13 @@ def test_reminders_that_are_off_and_other_peoples_are_not_in_the_feed(
 
 def test_during_a_pause_the_events_start_the_day_after_it(client: Client, owner: User) -> None:
     Profile.objects.filter(user=owner).update(paused_until=dt.date(2025, 3, 9))
-    add_reminder(owner)
+    make_reminder(owner)
     assert starts(feed(client, owner))[0] == dt.datetime(2025, 3, 10, 8, 0, tzinfo=BERLIN)
 
 
 def test_events_are_in_the_persons_own_zone(client: Client, owner: User) -> None:
     Profile.objects.filter(user=owner).update(timezone="Australia/Lord_Howe")
-    add_reminder(owner)
+    make_reminder(owner)
     calendar = feed(client, owner)
     assert {event["DTSTART"].params["TZID"] for event in events(calendar)} == {
         "Australia/Lord_Howe"
@@ -183,8 +163,14 @@ def test_events_are_in_the_persons_own_zone(client: Client, owner: User) -> None
 
 
 def test_an_unknown_token_is_not_found(client: Client, owner: User) -> None:
-    assert client.get(reverse("calendar_feed", args=["not-a-token"])).status_code == 404
-    assert client.get("/calendar/.ics").status_code == 404
+    make_reminder(owner)
+    for response in (
+        client.get(reverse("calendar_feed", args=["not-a-token"])),
+        client.get("/calendar/.ics"),
+    ):
+        assert response.status_code == 404
+        assert not response["Content-Type"].startswith("text/calendar")
+        assert b"BEGIN:VEVENT" not in response.content  # nobody's reminders
 
 
 def test_the_feed_needs_no_sign_in_and_is_kept_private(client: Client, owner: User) -> None:
@@ -196,7 +182,7 @@ def test_the_feed_needs_no_sign_in_and_is_kept_private(client: Client, owner: Us
 
 
 def test_a_new_link_stops_the_old_one_working(client: Client, owner: User) -> None:
-    add_reminder(owner)
+    make_reminder(owner)
     old = Profile.for_user(owner).calendar_token
     client.force_login(owner)
 

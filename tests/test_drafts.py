@@ -27,9 +27,13 @@ def test_staff_preview_an_unpublished_routine_marked_as_draft(staff_client: Clie
 
 def test_guests_and_users_get_404_for_an_unpublished_routine(client: Client) -> None:
     routine = make_routine("Secret stretch", published=False)
-    assert client.get(routine.get_absolute_url()).status_code == 404
+    guest = client.get(routine.get_absolute_url())
+    assert guest.status_code == 404
+    assert "Secret stretch" not in guest.content.decode()
     client.force_login(User.objects.create_user("someone", password="pw"))
-    assert client.get(routine.get_absolute_url()).status_code == 404
+    user = client.get(routine.get_absolute_url())
+    assert user.status_code == 404
+    assert "Secret stretch" not in user.content.decode()
 
 
 def test_published_routine_has_no_draft_banner(staff_client: Client) -> None:

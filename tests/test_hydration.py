@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.messages import get_messages
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -26,39 +23,15 @@ from routines.reminders.models import HydrationLog, Occurrence, Reminder, Remind
 from routines.reminders.tokens import drank_token
 from routines.reminders.views.hydration import hydration_summary
 
-from .test_pages import main_part, page_text
+from .helpers.html import main_part, main_text, messages_of, page_text
+from .helpers.reminders import make_occurrence
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 BERLIN = ZoneInfo("Europe/Berlin")
-#: Tuesday 3 June 2025, 10:00 in Berlin (08:00 UTC).
-NOW = dt.datetime(2025, 6, 3, 10, 0, tzinfo=BERLIN)
-
-
-@pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def sam() -> AbstractBaseUser:
-    user = get_user_model().objects.create_user("sam", password="a-long-pass-phrase")
-    Profile.objects.create(user=user, timezone="Europe/Berlin")
-    return user
-
-
-@pytest.fixture
-def robin() -> AbstractBaseUser:
-    return get_user_model().objects.create_user("robin", password="a-long-pass-phrase")
-
-
-@pytest.fixture
-def client_sam(sam: AbstractBaseUser) -> Client:
-    client = Client()
-    client.force_login(sam)
-    return client
+#: Tuesday 3 June 2025, 10:00 in Berlin (08:00 UTC): now, for the `clock` fixture.
+T0 = dt.datetime(2025, 6, 3, 10, 0, tzinfo=BERLIN)
 
 
 def log(user: AbstractBaseUser, at: dt.datetime, glasses: int = 1) -> HydrationLog:
@@ -69,14 +42,6 @@ def today_count(user: AbstractBaseUser) -> int:
     from django.utils import timezone
 
     return hydration_summary(user, Profile.for_user(user), timezone.now()).today.glasses
-
-
-def text_of(response: HttpResponse) -> str:
-    return page_text(main_part(response.content.decode()))
-
-
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 # +1 glass and undo ------------------------------------------------------------------------
@@ -90,7 +55,7 @@ def test_one_glass_is_logged_now_and_a_plain_post_returns_to_the_log(
     assert response.status_code == 302
     assert response["Location"] == reverse("hydration")
     entry = HydrationLog.objects.get()
-    assert (entry.user, entry.at, entry.glasses, entry.occurrence) == (sam, NOW, 1, None)
+    assert (entry.user, entry.at, entry.glasses, entry.occurrence) == (sam, T0, 1, None)
     assert messages_of(response) == ["1 glass so far today."]
 
 
@@ -110,7 +75,7 @@ def test_an_unknown_origin_never_redirects_elsewhere(client_sam: Client) -> None
 def test_with_htmx_a_glass_returns_the_new_progress_and_the_week_out_of_band(
     client_sam: Client, sam: AbstractBaseUser
 ) -> None:
-    log(sam, NOW - dt.timedelta(hours=2), glasses=2)
+    log(sam, T0 - dt.timedelta(hours=2), glasses=2)
     response = client_sam.post(reverse("hydration_add"), {"from": "log"}, **HTMX)
     html = response.content.decode()
     progress, _, week = html.partition('<ol class="hydration-week"')
@@ -132,7 +97,7 @@ def test_with_htmx_from_home_a_glass_returns_only_the_progress(client_sam: Clien
 def test_reaching_the_goal_says_so_without_asking_for_more(
     client_sam: Client, sam: AbstractBaseUser
 ) -> None:
-    log(sam, NOW - dt.timedelta(hours=1), glasses=7)
+    log(sam, T0 - dt.timedelta(hours=1), glasses=7)
     html = client_sam.post(reverse("hydration_add"), {"from": "home"}, **HTMX).content.decode()
     assert "8 of 8 glasses today" in page_text(html)
     assert "reached today's goal" in page_text(html)
@@ -143,8 +108,8 @@ def test_reaching_the_goal_says_so_without_asking_for_more(
 def test_undo_takes_back_the_latest_glass_of_today(
     client_sam: Client, sam: AbstractBaseUser
 ) -> None:
-    first = log(sam, NOW - dt.timedelta(hours=2))
-    log(sam, NOW - dt.timedelta(hours=1))
+    first = log(sam, T0 - dt.timedelta(hours=2))
+    log(sam, T0 - dt.timedelta(hours=1))
     response = client_sam.post(reverse("hydration_undo"), {"from": "log"})
     assert response["Location"] == reverse("hydration")
     assert list(HydrationLog.objects.all()) == [first]
@@ -155,7 +120,7 @@ def test_undo_takes_back_the_latest_glass_of_today(
 def test_undo_of_a_multi_glass_entry_takes_back_one_glass(
     client_sam: Client, sam: AbstractBaseUser
 ) -> None:
-    entry = log(sam, NOW - dt.timedelta(hours=1), glasses=3)
+    entry = log(sam, T0 - dt.timedelta(hours=1), glasses=3)
     html = client_sam.post(reverse("hydration_undo"), {"from": "log"}, **HTMX).content.decode()
     entry.refresh_from_db()
     assert entry.glasses == 2
@@ -182,7 +147,7 @@ def test_undo_with_nothing_logged_says_so(client_sam: Client) -> None:
 def test_undo_leaves_other_peoples_glasses_alone(
     client_sam: Client, robin: AbstractBaseUser
 ) -> None:
-    theirs = log(robin, NOW - dt.timedelta(minutes=5))
+    theirs = log(robin, T0 - dt.timedelta(minutes=5))
     client_sam.post(reverse("hydration_undo"))
     assert HydrationLog.objects.filter(pk=theirs.pk).exists()
 
@@ -298,7 +263,7 @@ def test_an_unknown_stored_zone_falls_back_to_utc(sam: AbstractBaseUser) -> None
 
 def test_the_default_goal_is_eight_glasses(client: Client, robin: AbstractBaseUser) -> None:
     client.force_login(robin)
-    assert "0 of 8 glasses today" in text_of(client.get(reverse("hydration")))
+    assert "0 of 8 glasses today" in main_text(client.get(reverse("hydration")))
 
 
 def test_saving_a_new_goal(client_sam: Client, sam: AbstractBaseUser) -> None:
@@ -307,7 +272,7 @@ def test_saving_a_new_goal(client_sam: Client, sam: AbstractBaseUser) -> None:
     assert messages_of(response) == ["Saved. Your daily goal is 6 glasses."]
     profile = Profile.for_user(sam)
     assert (profile.hydration_goal, profile.fluid_restriction) == (6, False)
-    assert "0 of 6 glasses today" in text_of(client_sam.get(reverse("hydration")))
+    assert "0 of 6 glasses today" in main_text(client_sam.get(reverse("hydration")))
 
 
 @pytest.mark.parametrize(
@@ -328,7 +293,7 @@ def test_a_goal_outside_1_to_30_is_refused_and_nothing_is_saved(
         reverse("hydration_settings"), {"hydration_goal": goal, "fluid_restriction": "on"}
     )
     assert response.status_code == 400
-    assert error in text_of(response)
+    assert error in main_text(response)
     assert 'aria-invalid="true"' in response.content.decode()
     profile = Profile.for_user(sam)
     assert (profile.hydration_goal, profile.fluid_restriction) == (8, False)
@@ -344,8 +309,8 @@ def test_a_fluid_limit_removes_every_target_but_keeps_counting(
     assert messages_of(response) == [
         "Saved. Unknot will show no goal; keep to your care team's advice."
     ]
-    log(sam, NOW - dt.timedelta(hours=1), glasses=9)
-    log(sam, NOW - dt.timedelta(days=1))
+    log(sam, T0 - dt.timedelta(hours=1), glasses=9)
+    log(sam, T0 - dt.timedelta(days=1))
     page = client_sam.get(reverse("hydration"))
     main = main_part(page.content.decode())
     text = page_text(main)
@@ -370,7 +335,7 @@ def test_a_fluid_limit_removes_every_target_but_keeps_counting(
 def test_home_shows_a_signed_in_person_their_progress_and_a_glass_button(
     client_sam: Client, sam: AbstractBaseUser
 ) -> None:
-    log(sam, NOW - dt.timedelta(hours=1), glasses=3)
+    log(sam, T0 - dt.timedelta(hours=1), glasses=3)
     html = client_sam.get(reverse("home")).content.decode()
     card = html.split('<section class="section hydration-card"', 1)[1].split("</section>", 1)[0]
     assert "3 of 8 glasses today" in page_text(card)
@@ -385,7 +350,7 @@ def test_home_under_a_fluid_limit_offers_the_button_without_a_target(
     client_sam: Client, sam: AbstractBaseUser
 ) -> None:
     Profile.objects.filter(user=sam).update(fluid_restriction=True)
-    log(sam, NOW - dt.timedelta(hours=1), glasses=3)
+    log(sam, T0 - dt.timedelta(hours=1), glasses=3)
     html = client_sam.get(reverse("home")).content.decode()
     card = html.split('<section class="section hydration-card"', 1)[1].split("</section>", 1)[0]
     assert "3 glasses today" in page_text(card)
@@ -405,22 +370,13 @@ def test_home_cards_are_per_person_even_with_the_page_cache(
     client_sam: Client, robin: AbstractBaseUser
 ) -> None:
     client_sam.post(reverse("hydration_add"), {"from": "home"})
-    assert "1 of 8 glasses today" in text_of(client_sam.get(reverse("home")))
+    assert "1 of 8 glasses today" in main_text(client_sam.get(reverse("home")))
     other = Client()
     other.force_login(robin)
-    assert "0 of 8 glasses today" in text_of(other.get(reverse("home")))
+    assert "0 of 8 glasses today" in main_text(other.get(reverse("home")))
 
 
 # "Drank a glass" from a notification --------------------------------------------------------
-
-
-def make_occurrence(
-    user: AbstractBaseUser, kind: str = ReminderKind.HYDRATION, at: dt.datetime = NOW
-) -> Occurrence:
-    reminder = Reminder.objects.create(
-        user=user, kind=kind, schedule=ScheduleKind.FIXED, fixed_times=["10:00"]
-    )
-    return Occurrence.objects.create(reminder=reminder, scheduled_for=at)
 
 
 def drank_url(occurrence: Occurrence) -> str:
@@ -436,7 +392,7 @@ def test_drank_logs_one_glass_for_the_reminders_owner_without_a_session_or_csrf(
     response = service_worker.post(drank_url(occurrence))
     assert response.status_code == 204
     entry = HydrationLog.objects.get()
-    assert (entry.user, entry.occurrence, entry.glasses, entry.at) == (sam, occurrence, 1, NOW)
+    assert (entry.user, entry.occurrence, entry.glasses, entry.at) == (sam, occurrence, 1, T0)
 
 
 @pytest.mark.usefixtures("clock")
@@ -479,7 +435,7 @@ def test_a_bad_drank_token_is_refused_with_a_message(sam: AbstractBaseUser, toke
 
 
 def test_an_expired_drank_token_is_refused(sam: AbstractBaseUser) -> None:
-    with time_machine.travel(NOW, tick=False) as traveller:
+    with time_machine.travel(T0, tick=False) as traveller:
         occurrence = make_occurrence(sam)
         url = drank_url(occurrence)
         traveller.shift(dt.timedelta(days=3))
@@ -511,7 +467,7 @@ def test_the_drank_token_is_a_single_path_segment(sam: AbstractBaseUser) -> None
 @pytest.mark.django_db
 def test_a_fluid_restriction_stops_hydration_reminders_but_not_stretches(client: Client) -> None:
     """A nudge to drink would contradict a clinician's fluid limit; stretch reminders go on."""
-    from routines.reminders.models import Reminder, ReminderKind, ScheduleKind
+    from routines.reminders.models import ReminderKind
 
     user = get_user_model().objects.create_user("fluid", password="pw")
     client.force_login(user)

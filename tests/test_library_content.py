@@ -22,22 +22,15 @@ from routines.content.library import (
 )
 from routines.content.library.types import ClaimData, RoutineData, StepData
 from routines.content.models import (
-    BodyArea,
-    Claim,
-    Disclaimer,
     Evidence,
-    LearnArticle,
     Purpose,
     Routine,
-    SafetySign,
     Side,
-    Situation,
-    Source,
-    Step,
     StepKind,
-    TriageLevel,
 )
 from routines.content.models.step import MAX_DURATION, MAX_REPS, MAX_REST
+
+from .factories import LIBRARY_MODELS
 
 SOURCE_CODES = {s.code for s in SOURCES}
 MAX_INSTRUCTION = 400
@@ -341,18 +334,7 @@ def test_no_text_uses_american_spelling() -> None:
 def test_every_loaded_row_passes_model_validation() -> None:
     call_command("load_library", verbosity=0)
 
-    for model in (
-        Source,
-        Situation,
-        BodyArea,
-        Routine,
-        Step,
-        LearnArticle,
-        Claim,
-        TriageLevel,
-        SafetySign,
-        Disclaimer,
-    ):
+    for model in LIBRARY_MODELS:
         for row in model.objects.all():
             row.full_clean()
 

@@ -12,18 +12,18 @@ from django.core.management import CommandError, call_command
 from routines.content.library import LEARN_ARTICLES, ROUTINES, load_library, loader
 from routines.content.management.commands.load_library import Command
 from routines.content.models import (
-    BodyArea,
     Claim,
     Disclaimer,
     LearnArticle,
     Purpose,
     Routine,
     SafetySign,
-    Situation,
     Source,
     Step,
     TriageLevel,
 )
+
+from .factories import LIBRARY_MODELS
 
 pytestmark = pytest.mark.django_db
 
@@ -41,21 +41,7 @@ def run(*args: str) -> str:
 
 
 def counts() -> dict[str, int]:
-    return {
-        model.__name__: model.objects.count()
-        for model in (
-            Source,
-            Situation,
-            BodyArea,
-            Routine,
-            Step,
-            LearnArticle,
-            Claim,
-            TriageLevel,
-            SafetySign,
-            Disclaimer,
-        )
-    } | {
+    return {model.__name__: model.objects.count() for model in LIBRARY_MODELS} | {
         "routine sources": Routine.sources.through.objects.count(),
         "claim sources": Claim.sources.through.objects.count(),
         "sign sources": SafetySign.sources.through.objects.count(),

@@ -5,10 +5,8 @@ from __future__ import annotations
 import html as htmllib
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -33,6 +31,8 @@ from .factories import (
     make_source,
     make_triage_level,
 )
+from .helpers.html import NOT_FOUND, hrefs, links, main_part, main_text, page_text, parse
+from .helpers.people import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -40,62 +40,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 # Reading pages ------------------------------------------------------------------------------
-
-
-def page_text(html: str) -> str:
-    """What a reader sees: no scripts, no tags, entities decoded, whitespace collapsed."""
-    html = re.sub(r"<script\b.*?</script>", " ", html, flags=re.S | re.I)
-    html = re.sub(r"<[^>]+>", " ", html)
-    return " ".join(htmllib.unescape(html).split())
-
-
-def main_part(html: str) -> str:
-    match = re.search(r"<main\b.*?</main>", html, flags=re.S)
-    assert match, "the page has no <main>"
-    return match.group(0)
-
-
-class _Parser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self.inputs: list[dict[str, str | None]] = []
-        self.forms: list[dict[str, str | None]] = []
-        self._open: list[list[str]] = []
-        self._hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._hrefs.append(dict(attrs).get("href") or "")
-            self._open.append([])
-        elif tag == "input":
-            self.inputs.append(dict(attrs))
-        elif tag == "form":
-            self.forms.append(dict(attrs))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._hrefs:
-            words = self._open.pop()
-            self.links.append((self._hrefs.pop(), " ".join(" ".join(words).split())))
-
-    def handle_data(self, data: str) -> None:
-        for words in self._open:
-            words.append(data)
-
-
-def parse(html: str) -> _Parser:
-    parser = _Parser()
-    parser.feed(html)
-    return parser
-
-
-def links(html: str) -> list[tuple[str, str]]:
-    """(href, visible text) of every link."""
-    return parse(html).links
-
-
-def hrefs(html: str) -> list[str]:
-    return [href for href, _ in links(html)]
 
 
 def checked_radio(html: str, name: str) -> list[str | None]:
@@ -458,7 +402,7 @@ def test_routine_page_lists_steps_in_order_with_amounts(
 ) -> None:
     response = get(client, calf_routine.get_absolute_url(), htmx)
     assert response.status_code == 200
-    text = page_text(main_part(response.content.decode()))
+    text = main_text(response)
     assert in_order(
         text,
         "Sit with the leg straight 5 s",
@@ -471,7 +415,7 @@ def test_routine_page_lists_steps_in_order_with_amounts(
 
 def test_routine_page_shows_total_time(client: Client, calf_routine: Routine) -> None:
     # 5 + 30 x 2 + 10 rest + 15 reps x 3 s + 60 = 180 s
-    text = page_text(main_part(client.get(calf_routine.get_absolute_url()).content.decode()))
+    text = main_text(client.get(calf_routine.get_absolute_url()))
     assert "Total time 3 min" in text
 
 
@@ -479,7 +423,7 @@ def test_routine_page_shows_one_sided_steps(client: Client) -> None:
     routine = make_routine(
         "Left leg only", steps=[{"title": "Lean on the wall", "side": Side.LEFT}]
     )
-    text = page_text(main_part(client.get(routine.get_absolute_url()).content.decode()))
+    text = main_text(client.get(routine.get_absolute_url()))
     assert "Left side" in text
     assert "Left, then right" not in text
 
@@ -507,14 +451,16 @@ def test_routine_page_shows_evidence_and_linked_sources(
 
 
 def test_routine_page_shows_situation_and_area(client: Client, calf_routine: Routine) -> None:
-    text = page_text(main_part(client.get(calf_routine.get_absolute_url()).content.decode()))
+    text = main_text(client.get(calf_routine.get_absolute_url()))
     assert "Cramp now" in text
     assert "Calf" in text
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_unknown_routine_is_not_found(client: Client, htmx: bool) -> None:
-    assert get(client, reverse("routine_detail", args=["no-such-routine"]), htmx).status_code == 404
+    response = get(client, reverse("routine_detail", args=["no-such-routine"]), htmx)
+    assert response.status_code == 404
+    assert NOT_FOUND in main_text(response)
 
 
 def test_unpublished_routine_is_not_found(client: Client, library: Library) -> None:
@@ -529,7 +475,7 @@ def test_routine_page_shows_edits_made_in_the_database(
     step = calf_routine.steps.get(title="Rub the calf")
     step.duration_seconds = 90
     step.save()
-    text = page_text(main_part(client.get(calf_routine.get_absolute_url()).content.decode()))
+    text = main_text(client.get(calf_routine.get_absolute_url()))
     assert "Rub the calf 1 min 30 s" in text
     assert "Total time 3 min 30 s" in text
 
@@ -580,7 +526,7 @@ def test_learn_list_shows_published_pages_only(
 def test_learn_list_follows_the_chosen_order(client: Client) -> None:
     make_article("Zebra topic first", order=0)
     make_article("Alpha topic second", order=1)
-    text = page_text(main_part(client.get(reverse("learn_list")).content.decode()))
+    text = main_text(client.get(reverse("learn_list")))
     assert in_order(text, "Zebra topic first", "Alpha topic second")
 
 
@@ -611,12 +557,17 @@ def test_learn_page_shows_claims_with_evidence_and_sources(
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_unknown_learn_page_is_not_found(client: Client, htmx: bool) -> None:
-    assert get(client, reverse("learn_detail", args=["no-such-page"]), htmx).status_code == 404
+    response = get(client, reverse("learn_detail", args=["no-such-page"]), htmx)
+    assert response.status_code == 404
+    assert NOT_FOUND in main_text(response)
 
 
 def test_unpublished_learn_page_is_not_found(client: Client) -> None:
     draft = make_article("Myths draft", published=False)
-    assert client.get(draft.get_absolute_url()).status_code == 404
+    response = client.get(draft.get_absolute_url())
+    assert response.status_code == 404
+    assert NOT_FOUND in main_text(response)
+    assert "Myths draft" not in response.content.decode()
 
 
 # When to get help ---------------------------------------------------------------------------
@@ -653,7 +604,7 @@ def test_help_lists_levels_in_order_with_their_signs(
 ) -> None:
     response = get(client, reverse("get_help"), htmx)
     assert response.status_code == 200
-    text = page_text(main_part(response.content.decode()))
+    text = main_text(response)
     assert in_order(
         text,
         "Call for an ambulance now",
@@ -679,7 +630,7 @@ def test_help_shows_edits_made_in_the_database(client: Client, triage: list[Tria
     sign.text = "Coughing up blood, or fainting."
     sign.save()
     TriageLevel.objects.filter(slug="soon").update(title="Book a doctor's visit")
-    text = page_text(main_part(client.get(reverse("get_help")).content.decode()))
+    text = main_text(client.get(reverse("get_help")))
     assert "Coughing up blood, or fainting." in text
     assert "Sudden chest pain" not in text
     assert "Book a doctor's visit" in text
@@ -687,7 +638,7 @@ def test_help_shows_edits_made_in_the_database(client: Client, triage: list[Tria
 
 
 def test_help_without_triage_content_still_says_to_call_for_help(client: Client) -> None:
-    text = page_text(main_part(client.get(reverse("get_help")).content.decode()))
+    text = main_text(client.get(reverse("get_help")))
     assert "emergency" in text.lower()
 
 
@@ -700,7 +651,7 @@ def test_about_shows_the_disclaimers_in_order(client: Client, htmx: bool) -> Non
     make_disclaimer("Education only", "This app cannot diagnose you.", order=1)
     response = get(client, reverse("about"), htmx)
     assert response.status_code == 200
-    text = page_text(main_part(response.content.decode()))
+    text = main_text(response)
     assert in_order(
         text,
         "Education only",
@@ -713,7 +664,7 @@ def test_about_shows_the_disclaimers_in_order(client: Client, htmx: bool) -> Non
 def test_about_shows_edits_made_in_the_database(client: Client) -> None:
     make_disclaimer("Education only", "This app cannot diagnose you.", key="education")
     Disclaimer.objects.filter(key="education").update(text="Unknot is not a doctor.")
-    text = page_text(main_part(client.get(reverse("about")).content.decode()))
+    text = main_text(client.get(reverse("about")))
     assert "Unknot is not a doctor." in text
     assert "This app cannot diagnose you." not in text
 
@@ -730,7 +681,9 @@ def test_about_links_the_sources_of_a_disclaimer(client: Client) -> None:
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_unknown_url_is_not_found(client: Client, htmx: bool) -> None:
-    assert get(client, "/no/such/page/", htmx).status_code == 404
+    response = get(client, "/no/such/page/", htmx)
+    assert response.status_code == 404
+    assert NOT_FOUND in main_text(response)
 
 
 # Security headers and markup ----------------------------------------------------------------
@@ -810,7 +763,7 @@ def csrf_from_hx_headers(html: str) -> str:
 
 @pytest.fixture
 def member() -> object:
-    return get_user_model().objects.create_user("sam", "sam@example.org", "a long passphrase")
+    return make_user("sam")
 
 
 def test_body_sends_the_csrf_token_with_htmx_requests_of_a_signed_in_user(

@@ -14,20 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from routines.content.models import Purpose, Routine, Side
 from routines.player.models import Run
 
 from .factories import make_routine
+from .helpers.browser import record_console_errors, shot
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screens"
 #: How far the page's time may be from the server's (the issue's limit).
 TOLERANCE_MS = 200
 
@@ -35,17 +33,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 # Fixtures and helpers -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def phone(page: Page, live_server: Any) -> Iterator[Page]:
-    """A page that fails the test on any console error (a CSP violation, a script error)."""
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.console_errors = errors  # type: ignore[attr-defined]
-    yield page
-    assert errors == [], f"console errors: {errors}"
 
 
 class Clocks:
@@ -70,16 +57,6 @@ def clocks(phone: Page) -> Iterator[Clocks]:
         phone.clock.install(time=start)
         phone.clock.pause_at(start + dt.timedelta(seconds=1))
         yield Clocks(phone, traveller)
-
-
-@pytest.fixture
-def library(transactional_db: None) -> None:
-    call_command("load_library", verbosity=0)
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def start(
@@ -161,7 +138,7 @@ def side_text(phase: dict[str, Any], routine_title: str) -> str:
 
 
 def test_a_whole_routine_plays_every_phase_in_order_then_saves_a_rating(
-    phone: Page, live_server: Any, library: None, clocks: Clocks
+    phone: Page, live_server: Any, shipped_library: None, clocks: Clocks
 ) -> None:
     phone.add_init_script(ANNOUNCEMENTS)
     routine = Routine.objects.get(slug="bedtime-stretches")
@@ -494,7 +471,7 @@ def test_offline_the_routine_runs_on_and_every_queued_control_reaches_the_server
     context.set_offline(False)
     phone.wait_for_function("(key) => !localStorage.getItem(key)", arg=queued, polling=50)
     # A server that disagrees answers 409, which the browser logs; the state check says why.
-    phone.console_errors[:] = [e for e in phone.console_errors if "409" not in e]  # type: ignore[attr-defined]
+    phone.console_errors[:] = [e for e in phone.console_errors if "status of 409" not in e]  # type: ignore[attr-defined]
     state = server_state(phone, run)
     assert (state["phase"], state["paused"], state["remaining_ms"]) == (3, False, 15_000)
     assert state["skipped"] == []
@@ -563,8 +540,7 @@ def test_transitions_take_under_50_ms_while_every_request_hangs(
     # Real milliseconds: both clocks tick in real time here, and only jump together.
     context = browser.new_context(**browser_context_args)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    errors = record_console_errors(page)
     page.add_init_script(TITLE_WATCH)
     routine = short_routine(
         steps=[
@@ -672,7 +648,7 @@ def test_the_voice_reads_each_step_when_on_and_cue_choices_survive_a_reload(
 
 
 def test_none_of_these_starts_the_relief_routine(
-    phone: Page, live_server: Any, library: None
+    phone: Page, live_server: Any, shipped_library: None
 ) -> None:
     phone.goto(f"{live_server.url}/routines/calf-cramp-relief/check/")
     expect(phone.get_by_role("heading", level=1)).to_contain_text("does any of these apply")
@@ -683,7 +659,7 @@ def test_none_of_these_starts_the_relief_routine(
 
 
 def test_an_emergency_sign_shows_call_buttons_and_starts_nothing(
-    phone: Page, live_server: Any, library: None
+    phone: Page, live_server: Any, shipped_library: None
 ) -> None:
     phone.goto(f"{live_server.url}/routines/calf-cramp-relief/check/")
     phone.get_by_role("button", name=re.compile("^Sudden breathlessness")).tap()
@@ -697,7 +673,7 @@ def test_an_emergency_sign_shows_call_buttons_and_starts_nothing(
 
 
 def test_a_see_today_sign_says_what_to_do_and_starts_nothing(
-    phone: Page, live_server: Any, library: None
+    phone: Page, live_server: Any, shipped_library: None
 ) -> None:
     phone.goto(f"{live_server.url}/routines/calf-cramp-relief/check/")
     phone.get_by_role("button", name=re.compile("^One leg is swollen")).tap()
@@ -709,7 +685,7 @@ def test_a_see_today_sign_says_what_to_do_and_starts_nothing(
 
 
 def test_cramp_now_reaches_a_running_routine_in_three_taps_at_most(
-    phone: Page, live_server: Any, library: None
+    phone: Page, live_server: Any, shipped_library: None
 ) -> None:
     phone.goto(f"{live_server.url}/")
     taps = 0

@@ -12,11 +12,10 @@ SAVEPOINT and a RELEASE SAVEPOINT (in production: BEGIN, and a COMMIT that is no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.http import HttpResponse
@@ -78,12 +77,6 @@ GUEST = {
 #: A signed-in user's start reads their session and user, and saves no run list in the
 #: session: session, user, routine, steps, INSERT run.
 SIGNED_IN = {name: count + 1 for name, count in GUEST.items()} | {"start": 5}
-
-
-@pytest.fixture
-def clock() -> Iterator[Any]:
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
 
 
 def script(client: Client, steps: int, clock: Any) -> tuple[dict[str, int], dict[str, list[str]]]:

@@ -10,11 +10,9 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpResponse
@@ -27,23 +25,18 @@ from routines.player.models import STATE_FIELDS, Run
 from routines.player.sessions import GUEST_RUNS
 
 from .factories import make_routine, make_sign, make_triage_level
-from .test_pages import main_part, page_text, parse
+from .helpers.html import NOT_FOUND, main_part, main_text, page_text, parse
+from .helpers.people import PASSWORD, make_user, signed_in
 
 pytestmark = pytest.mark.django_db
 
+#: Time stands still here (the `clock` fixture) until a test moves it (`clock.shift(seconds)`).
 T0 = dt.datetime(2025, 3, 1, 22, 0, tzinfo=dt.UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 JSON = {"HTTP_ACCEPT": "application/json"}
 
 
-# Content, people and time -------------------------------------------------------------------
-
-
-@pytest.fixture
-def clock() -> Iterator[Any]:
-    """Time stands still at T0 until a test moves it (`clock.shift(seconds)`)."""
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
+# Content and people ------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -114,18 +107,12 @@ def triage() -> dict[str, SafetySign]:
 
 @pytest.fixture
 def member() -> AbstractBaseUser:
-    return get_user_model().objects.create_user("sam", "sam@example.org", "a long passphrase")
+    return make_user("sam")
 
 
 @pytest.fixture
 def other() -> AbstractBaseUser:
-    return get_user_model().objects.create_user("alex", "alex@example.org", "another passphrase")
-
-
-def signed_in(user: AbstractBaseUser) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return make_user("alex")
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -289,7 +276,10 @@ def test_htmx_check_answer_is_only_the_outcome(
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_check_for_an_unknown_routine_is_not_found(client: Client, method: str) -> None:
     url = reverse("safety_check", args=["no-such-routine"])
-    assert getattr(client, method)(url, {"sign": "chest"}).status_code == 404
+    response = getattr(client, method)(url, {"sign": "chest"})
+    assert response.status_code == 404
+    assert NOT_FOUND in main_text(response)
+    assert not Run.objects.exists()
 
 
 def test_check_for_an_unpublished_routine_is_not_found_for_guests_but_shown_to_staff(
@@ -395,7 +385,10 @@ def test_start_refuses_get(client: Client, prevention: Routine) -> None:
 
 
 def test_start_of_an_unknown_routine_is_not_found(client: Client) -> None:
-    assert client.post(reverse("start_run", args=["no-such-routine"])).status_code == 404
+    response = client.post(reverse("start_run", args=["no-such-routine"]))
+    assert response.status_code == 404
+    assert NOT_FOUND in main_text(response)
+    assert not Run.objects.exists()
 
 
 def test_a_run_keeps_its_phases_when_staff_edit_the_routine(
@@ -544,7 +537,7 @@ def test_a_run_ended_early_says_so(client: Client, relief: Routine, clock: Any) 
     run = start(client, relief)
     clock.shift(40)
     control(client, run, "end")
-    text = page_text(main_part(client.get(run.get_absolute_url()).content.decode()))
+    text = main_text(client.get(run.get_absolute_url()))
     assert "Routine ended" in text
     assert "Steps done 1 of 4" in text
     assert "Time 40 s" in text
@@ -589,7 +582,9 @@ def test_state_settles_and_saves_a_run_finished_by_time(client: Client, clock: A
 
 def test_state_refuses_post(client: Client, prevention: Routine) -> None:
     run = start(client, prevention)
+    before = snapshot(run)
     assert client.post(run_url(run, "run_state")).status_code == 405
+    assert snapshot(run) == before
 
 
 # Controls -----------------------------------------------------------------------------------
@@ -832,7 +827,9 @@ def test_a_skip_for_a_phase_already_over_changes_nothing(
 
 def test_control_refuses_get(client: Client, relief: Routine) -> None:
     run = start(client, relief)
+    before = snapshot(run)
     assert client.get(run_url(run, "run_control")).status_code == 405
+    assert snapshot(run) == before
 
 
 # Rating -------------------------------------------------------------------------------------
@@ -885,7 +882,10 @@ def test_a_bad_rating_is_refused_and_keeps_the_old_one(
 
 
 def test_rating_refuses_get(client: Client, finished_run: Run) -> None:
-    assert client.get(run_url(finished_run, "rate_run")).status_code == 405
+    before = snapshot(finished_run)
+    assert client.get(run_url(finished_run, "rate_run"), {"rating": "1"}).status_code == 405
+    assert snapshot(finished_run) == before
+    assert before["rating"] == 3  # the 1 asked for in the query string is not saved
 
 
 # Whose run ----------------------------------------------------------------------------------
@@ -937,12 +937,19 @@ def test_a_guests_run_is_not_found_for_a_signed_in_user(
     member: AbstractBaseUser, prevention: Routine
 ) -> None:
     run = start(Client(), prevention)
-    assert [r.status_code for r in every_run_request(signed_in(member), run)] == [404] * 7
+    before = snapshot(run)
+    responses = every_run_request(signed_in(member), run)
+    assert [r.status_code for r in responses] == [404] * 7
+    assert snapshot(run) == before
+    assert not any(prevention.title in r.content.decode() for r in responses)
 
 
 def test_an_unknown_run_is_not_found(client: Client) -> None:
     run = Run(id=uuid.uuid4())
-    assert [r.status_code for r in every_run_request(client, run)] == [404] * 7
+    responses = every_run_request(client, run)
+    assert [r.status_code for r in responses] == [404] * 7
+    assert NOT_FOUND in main_text(responses[0])
+    assert not Run.objects.exists()
 
 
 def test_a_users_run_is_theirs_on_any_of_their_devices(
@@ -963,7 +970,7 @@ def test_guest_runs_become_the_users_on_log_in(
     first = start(client, prevention)
     second = start(client, relief)
     someone_elses = start(Client(), prevention)
-    response = client.post(reverse("login"), {"username": "sam", "password": "a long passphrase"})
+    response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
     assert response.status_code == 302
     assert {r.id for r in Run.objects.filter(user=member)} == {first.id, second.id}
     assert Run.objects.get(id=someone_elses.id).user is None

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from py_vapid import Vapid02
@@ -34,9 +33,7 @@ from routines.reminders.models import (
     DeliveryResult,
     Occurrence,
     PushSubscription,
-    Reminder,
     ReminderKind,
-    ScheduleKind,
 )
 from routines.reminders.push import (
     MAX_PAYLOAD_BYTES,
@@ -51,7 +48,9 @@ from routines.reminders.push import (
     vapid_signer,
 )
 from tests.factories import make_routine
-from tests.push_receiver import Device, PushReceiver
+from tests.helpers.people import make_user
+from tests.helpers.reminders import make_occurrence, subscribe
+from tests.push_receiver import SIMULATED_LATENCY_SECONDS, PushReceiver
 
 pytestmark = pytest.mark.django_db
 
@@ -66,29 +65,6 @@ def send_push(subscription: Any, payload: Any, *, ttl: int) -> Any:
 
 
 PAYLOAD = {"title": "Time for a drink", "body": "A glass now.", "tag": "reminder-1", "url": "/"}
-
-
-def make_user(name: str = "sam") -> object:
-    return get_user_model().objects.create_user(name, f"{name}@example.com", "pw-1234567")
-
-
-def subscribe(user: object, device: Device, user_agent: str = "") -> PushSubscription:
-    return PushSubscription.objects.create(
-        user=user,
-        endpoint=device.endpoint,
-        p256dh=device.p256dh,
-        auth=device.auth,
-        user_agent=user_agent,
-    )
-
-
-def make_occurrence(user: object, kind: str = ReminderKind.HYDRATION, **reminder: object):
-    reminder_obj = Reminder.objects.create(
-        user=user, kind=kind, schedule=ScheduleKind.FIXED, fixed_times=["10:00"], **reminder
-    )
-    return Occurrence.objects.create(
-        reminder=reminder_obj, scheduled_for=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
-    )
 
 
 # A round trip ------------------------------------------------------------------------------
@@ -255,7 +231,7 @@ def test_a_push_service_that_does_not_answer_in_time_is_a_temporary_failure(
 ) -> None:
     settings.PUSH_TIMEOUT_SECONDS = 0.2
     device = push_receiver.add_device()
-    push_receiver.slow(device, 1.0)
+    push_receiver.simulate_latency(device)
 
     attempt = send_push(subscribe(make_user(), device), PAYLOAD, ttl=60)
 
@@ -495,7 +471,7 @@ def test_a_slow_device_does_not_hold_up_the_test_notification_to_the_others(
 ) -> None:
     user = make_user()
     slow = push_receiver.add_device()
-    push_receiver.slow(slow, 1.0)
+    push_receiver.simulate_latency(slow)
     fast = [push_receiver.add_device() for _ in range(3)]
     for device in (slow, *fast):  # the slow one first: sent in turn, it would hold the rest
         subscribe(user, device)
@@ -506,7 +482,7 @@ def test_a_slow_device_does_not_hold_up_the_test_notification_to_the_others(
     [slow_request] = push_receiver.requests_to(slow)
     for device in fast:
         [request] = push_receiver.requests_to(device)
-        assert request.answered_clock < slow_request.answered_clock - 0.5
+        assert request.answered_clock < slow_request.answered_clock - SIMULATED_LATENCY_SECONDS / 2
 
 
 def test_no_devices_means_no_test_attempts(vapid_keys: dict[str, str]) -> None:

@@ -17,29 +17,20 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.test import Client
 from playwright.sync_api import BrowserContext, CDPSession, Page, Worker, expect
 
-from routines.reminders.models import (
-    HydrationLog,
-    Occurrence,
-    PushSubscription,
-    Reminder,
-    ReminderKind,
-    ScheduleKind,
-)
+from routines.reminders.models import HydrationLog, PushSubscription
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screens"
+from .helpers.browser import no_horizontal_scroll, shot, sign_in_browser
+from .helpers.people import make_user
+from .helpers.reminders import make_occurrence
 
-pytestmark = pytest.mark.django_db(transaction=True)
+#: Production's rule: push services are reached over https only.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_http_endpoints")]
 
 #: The browser's side of a subscription, as the stub hands it out (a valid P-256 point).
 FAKE_P256DH = (
@@ -71,62 +62,16 @@ PushManager.prototype.subscribe = async function (options) {{
 
 
 @pytest.fixture
-def phone(page: Page, live_server: Any) -> Iterator[Page]:
-    """A page that fails the test on any console error (a CSP violation, a script error)."""
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    assert errors == [], f"console errors: {errors}"
-
-
-@pytest.fixture
-def vapid(settings: Any) -> str:
-    from routines.reminders.push import generate_vapid_keys
-
-    private, public = generate_vapid_keys()
-    settings.VAPID_PRIVATE_KEY = private
-    settings.VAPID_PUBLIC_KEY = public
-    settings.VAPID_SUBJECT = "mailto:tests@unknot.invalid"
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = False
-    return public
-
-
-@pytest.fixture
 def member(context: BrowserContext, live_server: Any) -> AbstractBaseUser:
     """A signed-in person: their session cookie is in the browser."""
-    user = get_user_model().objects.create_user("sam", password="a-long-pass-phrase")
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-    context.add_cookies(
-        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-    )
+    user = make_user("sam")
+    sign_in_browser(context, live_server.url, user)
     return user
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def no_horizontal_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"page is {width}px wide on a 390px screen"
 
 
 def b64_standard(base64url: str) -> str:
     raw = base64.urlsafe_b64decode(base64url + "=" * (-len(base64url) % 4))
     return base64.b64encode(raw).decode()
-
-
-def hydration_occurrence(user: AbstractBaseUser) -> Occurrence:
-    reminder = Reminder.objects.create(
-        user=user, kind=ReminderKind.HYDRATION, schedule=ScheduleKind.FIXED, fixed_times=["10:00"]
-    )
-    from django.utils import timezone
-
-    return Occurrence.objects.create(reminder=reminder, scheduled_for=timezone.now())
 
 
 #: Runs in the service worker: counts the notifications it has finished showing, so a test can
@@ -181,8 +126,14 @@ class PushedWorker:
         self.shown = 0
 
     def _registration_id(self) -> str:
+        """Our registration's DevTools id, from its `workerRegistrationUpdated` event.
+
+        `ServiceWorker.enable` reports the registrations just after it answers, and Playwright's
+        sync API hands a CDP session's events over only during a call to the browser: each
+        no-op round trip below lets waiting events in (no time is waited out). Fifty round
+        trips without the event mean it is not coming."""
         scope = self.origin + "/"
-        for _ in range(50):  # events arrive while we talk to the browser; no sleeping
+        for _ in range(50):
             found = [r for r in self.registrations if r["scopeURL"] == scope and not r["isDeleted"]]
             if found:
                 return found[-1]["registrationId"]
@@ -318,7 +269,7 @@ def test_the_service_worker_shows_a_pushed_reminder_with_its_tag_and_action(
     from routines.reminders.delivery import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
-    occurrence = hydration_occurrence(member)  # before the page: its banner reads occurrences
+    occurrence = make_occurrence(member)  # before the page: its banner reads occurrences
     payload = notification_payload(occurrence)
     phone.goto(live_server.url + "/push/devices/")
     worker = PushedWorker(phone, live_server)
@@ -340,7 +291,7 @@ def test_drank_a_glass_on_the_notification_logs_one_glass_once(
     from routines.reminders.delivery import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
-    occurrence = hydration_occurrence(member)  # before the page: its banner reads occurrences
+    occurrence = make_occurrence(member)  # before the page: its banner reads occurrences
     phone.goto(live_server.url + "/push/devices/")
     worker = PushedWorker(phone, live_server)
     # A second tap on the same reminder (shown again, or on another of the person's devices)
@@ -360,7 +311,7 @@ def test_a_failed_drank_says_the_glass_was_not_logged(
     from routines.reminders.delivery import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
-    payload = notification_payload(hydration_occurrence(member))
+    payload = notification_payload(make_occurrence(member))
     phone.goto(live_server.url + "/push/devices/")
     worker = PushedWorker(phone, live_server)
     worker.push({**payload, "drank_url": "/hydration/drank/forged:token/"})
@@ -391,7 +342,7 @@ def test_one_glass_on_home_updates_the_progress_in_place(
     assert HydrationLog.objects.filter(user=member).count() == 2
     no_horizontal_scroll(phone)
     card.scroll_into_view_if_needed()
-    phone.screenshot(path=SCREENSHOTS / "home-hydration.png")
+    shot(phone, "home-hydration", full_page=False)
 
 
 def test_the_hydration_page_counts_undoes_and_updates_the_week(

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
@@ -26,8 +25,9 @@ from django.utils import timezone
 from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
 from routines.reminders.views.push import device_name
 
+from .helpers.html import main_text, messages_of, page_text
+from .helpers.people import signed_in
 from .push_receiver import PushReceiver
-from .test_pages import main_part, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -75,16 +75,6 @@ def post_json(client: Client, data: Any, **extra: Any) -> HttpResponse:
     )
 
 
-def make_user(name: str) -> AbstractBaseUser:
-    return get_user_model().objects.create_user(name, password="a-long-pass-phrase")
-
-
-def signed_in(user: AbstractBaseUser, **kwargs: Any) -> Client:
-    client = Client(**kwargs)
-    client.force_login(user)
-    return client
-
-
 def add_device(user: AbstractBaseUser, user_agent: str = ANDROID_CHROME) -> PushSubscription:
     data = subscription_json()
     return PushSubscription.objects.create(
@@ -94,40 +84,6 @@ def add_device(user: AbstractBaseUser, user_agent: str = ANDROID_CHROME) -> Push
         auth=data["keys"]["auth"],
         user_agent=user_agent,
     )
-
-
-@pytest.fixture
-def sam() -> AbstractBaseUser:
-    return make_user("sam")
-
-
-@pytest.fixture
-def robin() -> AbstractBaseUser:
-    return make_user("robin")
-
-
-@pytest.fixture
-def client_sam(sam: AbstractBaseUser) -> Client:
-    return signed_in(sam)
-
-
-@pytest.fixture
-def no_http_endpoints(settings: Any) -> None:
-    """Production: push services are reached over https only."""
-    settings.DEBUG = False
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = False
-
-
-@pytest.fixture
-def vapid(settings: Any) -> str:
-    """A server that can send push; returns the public key browsers subscribe with."""
-    from routines.reminders.push import generate_vapid_keys
-
-    private, public = generate_vapid_keys()
-    settings.VAPID_PRIVATE_KEY = private
-    settings.VAPID_PUBLIC_KEY = public
-    settings.VAPID_SUBJECT = "mailto:test@example.com"
-    return public
 
 
 def error_of(response: HttpResponse) -> str:
@@ -290,8 +246,12 @@ def test_a_local_http_receiver_is_accepted_when_the_setting_allows_it(
     client_sam: Client, settings: Any
 ) -> None:
     settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
-    response = post_json(client_sam, subscription_json("http://127.0.0.1:8765/push/device-1"))
+    endpoint = "http://127.0.0.1:8765/push/device-1"
+    response = post_json(client_sam, subscription_json(endpoint))
     assert response.status_code == 201
+    assert list(PushSubscription.objects.values_list("user__username", "endpoint")) == [
+        ("sam", endpoint)
+    ]
 
 
 def test_without_the_setting_development_allows_http_and_production_does_not(
@@ -340,7 +300,10 @@ def test_subscribing_needs_the_csrf_token(sam: AbstractBaseUser) -> None:
 
 
 def test_subscribe_takes_only_post(client_sam: Client) -> None:
-    assert client_sam.get(reverse("push_subscribe")).status_code == 405
+    response = client_sam.get(reverse("push_subscribe"))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert not PushSubscription.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -377,7 +340,7 @@ def test_the_device_list_shows_only_the_persons_own_devices_and_last_delivery(
     laptop.save()
     add_device(robin, "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15")
     response = client_sam.get(reverse("push_devices"))
-    text = page_text(main_part(response.content.decode()))
+    text = main_text(response)
     assert "Chrome on Android" in text
     assert "Firefox on Windows" in text
     assert "Safari on Mac" not in text
@@ -432,9 +395,7 @@ def test_removing_a_device_deletes_it_and_says_so(
     assert response.status_code == 302
     assert response["Location"] == reverse("push_devices")
     assert list(PushSubscription.objects.all()) == [laptop]
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Chrome on Android will no longer get notifications."
-    ]
+    assert messages_of(response) == ["Chrome on Android will no longer get notifications."]
 
 
 def test_removing_a_device_with_htmx_returns_the_list_without_it(

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from routines.accounts.models import Profile
 from routines.content.models import Routine
 from routines.reminders import schedule
 from routines.reminders.models import (
@@ -29,58 +25,23 @@ from routines.reminders.models import (
 )
 
 from .factories import make_routine
+from .helpers.browser import no_horizontal_scroll, shot, sign_in_browser
+from .helpers.people import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screens"
 #: A Monday, 09:10 UTC: 10:10 in Berlin.
 T0 = dt.datetime(2025, 3, 3, 9, 10, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def phone(page: Page, live_server: Any) -> Iterator[Page]:
-    """A page that fails the test on any console error (a CSP violation, a script error)."""
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda msg: errors.append(f"{msg.text} {msg.location}") if msg.type == "error" else None,
-    )
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    assert errors == [], f"console errors: {errors}"
-
-
-@pytest.fixture
 def person(transactional_db: None) -> User:
-    user = User.objects.create_user("ada", password="tidal-Harbour-47")
-    Profile.objects.create(user=user, timezone="Europe/Berlin")
-    return user
+    return make_user("ada", timezone="Europe/Berlin")
 
 
 @pytest.fixture
 def desk(transactional_db: None) -> Routine:
     return make_routine("Desk micro-break", slug="desk-micro-break", situations=["desk"])
-
-
-def sign_in(page: Page, live_server: Any, user: User) -> None:
-    """Give the browser a session for `user`, as logging in would."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
-
-
-def shot(page: Page, name: str) -> None:
-    """A full-page screenshot. `caret="initial"`: hiding the caret leaves `style=""` on every
-    input, which htmx then copies onto swapped-in inputs with the same id, and the CSP
-    (style-src 'self') refuses that."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True, caret="initial")
-
-
-def no_horizontal_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"page is {width}px wide on a 390px screen"
 
 
 def preview(page: Page) -> Any:
@@ -91,7 +52,7 @@ def test_a_new_reminder_previews_its_times_live_and_saves(
     phone: Page, live_server: Any, person: User, desk: Routine
 ) -> None:
     with time_machine.travel(T0, tick=False):
-        sign_in(phone, live_server, person)
+        sign_in_browser(phone.context, live_server.url, person)
         phone.goto(f"{live_server.url}/reminders/new/?kind=hydration")
         expect(phone.get_by_role("heading", level=1)).to_have_text("New reminder")
         expect(preview(phone)).to_have_text(
@@ -154,7 +115,7 @@ def test_the_list_sets_up_suggestions_and_turns_one_off_in_place(
 ) -> None:
     make_routine("Bedtime stretches", slug="bedtime-stretches", situations=["bedtime"])
     with time_machine.travel(T0, tick=False):
-        sign_in(phone, live_server, person)
+        sign_in_browser(phone.context, live_server.url, person)
         phone.goto(f"{live_server.url}/reminders/")
         shot(phone, "reminders-empty")
         phone.get_by_role("button", name="Set up the suggested reminders").tap()
@@ -189,7 +150,7 @@ def test_a_due_reminder_shows_as_a_banner_and_can_be_dismissed(
         schedule=ScheduleKind.FIXED,
         fixed_times=["12:00"],
     )
-    sign_in(phone, live_server, person)
+    sign_in_browser(phone.context, live_server.url, person)
     phone.clock.install()
     phone.goto(f"{live_server.url}/about/")
     expect(phone.get_by_role("heading", level=1)).to_be_visible()
@@ -230,7 +191,7 @@ def test_plus_one_glass_in_the_banner_logs_a_glass_without_leaving_the_page(
         scheduled_for=timezone.now() - dt.timedelta(minutes=2),
         status=OccurrenceStatus.PENDING,
     )
-    sign_in(phone, live_server, person)
+    sign_in_browser(phone.context, live_server.url, person)
     phone.goto(f"{live_server.url}/learn/")
     banner = phone.locator("#reminder-due")
     banner.get_by_role("button", name="+1 glass").tap()

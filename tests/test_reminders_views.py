@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -36,14 +34,15 @@ from routines.reminders.models import (
 from routines.reminders.suggested import MONDAY_TO_FRIDAY
 
 from .factories import make_routine
-from .test_pages import page_text, parse
+from .helpers.html import messages_of, page_text, parse
+from .helpers.people import PASSWORD, make_user, signed_in
+from .helpers.reminders import make_reminder
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
 T0 = dt.datetime(2025, 3, 3, 9, 10, tzinfo=UTC)  # a Monday; 10:10 in Berlin
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/routines/"}
-PASSWORD = "tidal-Harbour-47"
 
 
 def utc(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -51,31 +50,23 @@ def utc(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2025, 3, day, hour, minute, tzinfo=UTC)
 
 
-# People, content and time -------------------------------------------------------------------
-
-
-@pytest.fixture
-def clock() -> Iterator[Any]:
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
+# People and content ------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def owner() -> User:
-    user = User.objects.create_user("ada", password=PASSWORD)
-    Profile.objects.create(user=user, timezone="Europe/Berlin")
-    return user
+    return make_user("ada", timezone="Europe/Berlin")
 
 
 @pytest.fixture
 def other() -> User:
-    return User.objects.create_user("bea", password=PASSWORD)
+    return make_user("bea")
 
 
 @pytest.fixture
-def signed_in(client: Client, owner: User) -> Client:
-    client.force_login(owner)
-    return client
+def owner_client(client: Client, owner: User) -> Client:
+    """The `client` fixture, signed in as the owner."""
+    return signed_in(owner, client)
 
 
 @pytest.fixture
@@ -86,22 +77,6 @@ def desk() -> Routine:
 @pytest.fixture
 def bedtime() -> Routine:
     return make_routine("Bedtime stretches", slug="bedtime-stretches", situations=["bedtime"])
-
-
-def make_reminder(user: User, **fields: Any) -> Reminder:
-    """A hydration reminder every 2 hours from 08:00 to 20:00, every day, unless told."""
-    values: dict[str, Any] = {
-        "kind": ReminderKind.HYDRATION,
-        "schedule": ScheduleKind.INTERVAL,
-        "interval_minutes": 120,
-        "window_start": dt.time(8),
-        "window_end": dt.time(20),
-        **fields,
-    }
-    reminder = Reminder(user=user, **values)
-    reminder.next_fire_at = reminder.next_fire(Profile.for_user(user), dt.datetime.now(tz=UTC))
-    reminder.save()
-    return reminder
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:
@@ -118,10 +93,6 @@ def form_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
-
-
-def message_texts(response: HttpResponse) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def preview_times(html: str) -> list[str]:
@@ -200,7 +171,9 @@ def test_signed_out_htmx_request_is_sent_to_log_in_as_a_whole_page(client: Clien
 
 
 def test_signed_out_banner_poll_gets_nothing(client: Client) -> None:
-    assert client.get(reverse("reminders_due"), **HTMX).status_code == 204
+    response = client.get(reverse("reminders_due"), **HTMX)
+    assert response.status_code == 204
+    assert response.content == b""
 
 
 @pytest.mark.parametrize(
@@ -214,10 +187,12 @@ def test_signed_out_banner_poll_gets_nothing(client: Client) -> None:
         ("reminder_confirm_delete", "post"),
     ],
 )
-def test_each_change_needs_a_post(signed_in: Client, owner: User, name: str, method: str) -> None:
+def test_each_change_needs_a_post(
+    owner_client: Client, owner: User, name: str, method: str
+) -> None:
     reminder = make_reminder(owner)
     args = [reminder.pk] if "reminder_" in name else []
-    response = getattr(signed_in, method)(reverse(name, args=args))
+    response = getattr(owner_client, method)(reverse(name, args=args))
     assert response.status_code == 405
     assert Reminder.objects.filter(pk=reminder.pk, enabled=True).exists()
 
@@ -226,7 +201,7 @@ def test_each_change_needs_a_post(signed_in: Client, owner: User, name: str, met
 
 
 def test_list_shows_own_reminders_in_words_with_the_next_local_time(
-    signed_in: Client, owner: User, other: User, desk: Routine, clock: Any
+    owner_client: Client, owner: User, other: User, desk: Routine, clock: Any
 ) -> None:
     make_reminder(owner)
     make_reminder(
@@ -243,7 +218,7 @@ def test_list_shows_own_reminders_in_words_with_the_next_local_time(
     make_reminder(owner, enabled=False, interval_minutes=60)
     make_reminder(other, interval_minutes=45)
 
-    text = page_text(signed_in.get(reverse("reminders")).content.decode())
+    text = page_text(owner_client.get(reverse("reminders")).content.decode())
 
     assert "Drink a glass of water Turn off" in text
     assert "Every 2 hours from 08:00 to 20:00, every day Next: Today at 12:00" in text
@@ -254,9 +229,9 @@ def test_list_shows_own_reminders_in_words_with_the_next_local_time(
 
 
 def test_list_links_to_devices_adding_settings_and_the_private_feed(
-    signed_in: Client, owner: User
+    owner_client: Client, owner: User
 ) -> None:
-    html = signed_in.get(reverse("reminders")).content.decode()
+    html = owner_client.get(reverse("reminders")).content.decode()
     links = dict(parse(html).links)
     token = Profile.for_user(owner).calendar_token
     assert links["/push/devices/"] == "Notifications and devices"
@@ -283,12 +258,12 @@ def test_banner_slot_and_reminders_link_are_only_on_signed_in_pages(
 
 
 def test_suggested_reminders_are_added_once_with_their_next_times(
-    signed_in: Client, owner: User, desk: Routine, bedtime: Routine, clock: Any
+    owner_client: Client, owner: User, desk: Routine, bedtime: Routine, clock: Any
 ) -> None:
-    page = signed_in.get(reverse("reminders")).content.decode()
+    page = owner_client.get(reverse("reminders")).content.decode()
     assert "Set up the suggested reminders" in page
 
-    response = signed_in.post(reverse("reminders_suggested"))
+    response = owner_client.post(reverse("reminders_suggested"))
     assert response.status_code == 302
     reminders = {(r.kind, r.routine_id): r for r in Reminder.objects.filter(user=owner)}
     assert len(reminders) == 3
@@ -296,19 +271,19 @@ def test_suggested_reminders_are_added_once_with_their_next_times(
     assert water.next_fire_at == utc(3, 11)  # 12:00 in Berlin
     assert reminders[(ReminderKind.STRETCH, desk.pk)].next_fire_at == utc(3, 10)  # 11:00
     assert reminders[(ReminderKind.STRETCH, bedtime.pk)].enabled is False
-    assert "Added 3 suggested reminders (2 on)" in message_texts(response)[0]
+    assert "Added 3 suggested reminders (2 on)" in messages_of(response)[0]
 
-    again = signed_in.post(reverse("reminders_suggested"), **HTMX)
+    again = owner_client.post(reverse("reminders_suggested"), **HTMX)
     assert Reminder.objects.filter(user=owner).count() == 3
     assert "You already have reminders, so nothing was added." in again.content.decode()
-    page = signed_in.get(reverse("reminders")).content.decode()
+    page = owner_client.get(reverse("reminders")).content.decode()
     assert "Set up the suggested reminders" not in page
 
 
 def test_suggested_reminders_by_htmx_swap_the_list_in(
-    signed_in: Client, owner: User, desk: Routine, clock: Any
+    owner_client: Client, owner: User, desk: Routine, clock: Any
 ) -> None:
-    response = signed_in.post(reverse("reminders_suggested"), **HTMX)
+    response = owner_client.post(reverse("reminders_suggested"), **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert is_partial(html)
@@ -317,12 +292,12 @@ def test_suggested_reminders_by_htmx_swap_the_list_in(
 
 
 def test_suggestions_leave_out_water_for_someone_on_a_fluid_restriction(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     Profile.objects.filter(user=owner).update(fluid_restriction=True)
-    page = signed_in.get(reverse("reminders")).content.decode()
+    page = owner_client.get(reverse("reminders")).content.decode()
     assert "glass of water every 2 hours" not in page
-    signed_in.post(reverse("reminders_suggested"))
+    owner_client.post(reverse("reminders_suggested"))
     kinds = set(Reminder.objects.filter(user=owner).values_list("kind", flat=True))
     assert kinds == {ReminderKind.STRETCH}
 
@@ -331,11 +306,11 @@ def test_suggestions_leave_out_water_for_someone_on_a_fluid_restriction(
 
 
 def test_new_stretch_form_starts_from_the_desk_break_and_previews_five_local_times(
-    signed_in: Client, desk: Routine, clock: Any
+    owner_client: Client, desk: Routine, clock: Any
 ) -> None:
     relief = make_routine("Calf cramp relief", purpose=Purpose.RELIEF)
     hidden = make_routine("Draft stretch", published=False)
-    html = signed_in.get(reverse("reminder_create"), {"kind": "stretch"}).content.decode()
+    html = owner_client.get(reverse("reminder_create"), {"kind": "stretch"}).content.decode()
 
     options = re.findall(r'<option value="(\d+)"( selected)?>', html)
     assert options == [(str(desk.pk), " selected")]
@@ -354,17 +329,17 @@ def test_new_stretch_form_starts_from_the_desk_break_and_previews_five_local_tim
     assert "In your time zone, Europe/Berlin." in page_text(html)
 
 
-def test_weekday_boxes_are_labelled_with_the_day_names(signed_in: Client) -> None:
-    html = signed_in.get(reverse("reminder_create")).content.decode()
+def test_weekday_boxes_are_labelled_with_the_day_names(owner_client: Client) -> None:
+    html = owner_client.get(reverse("reminder_create")).content.decode()
     labels = [i.get("aria-label") for i in parse(html).inputs if i.get("name") == "weekdays"]
     assert labels == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def test_live_preview_answers_with_the_next_five_times_and_saves_nothing(
-    signed_in: Client, clock: Any
+    owner_client: Client, clock: Any
 ) -> None:
     data = form_data(schedule="fixed", fixed_times="07:30, 21:30, 9:15", weekdays=["1", "3"])
-    response = signed_in.post(reverse("reminder_preview"), data, **HTMX)
+    response = owner_client.post(reverse("reminder_preview"), data, **HTMX)
     html = response.content.decode()
 
     assert response.status_code == 200
@@ -380,9 +355,11 @@ def test_live_preview_answers_with_the_next_five_times_and_saves_nothing(
     assert Reminder.objects.count() == 0
 
 
-def test_live_preview_follows_the_persons_zone(signed_in: Client, owner: User, clock: Any) -> None:
+def test_live_preview_follows_the_persons_zone(
+    owner_client: Client, owner: User, clock: Any
+) -> None:
     Profile.objects.filter(user=owner).update(timezone="Asia/Kolkata")  # 14:40 there
-    html = signed_in.post(reverse("reminder_preview"), form_data(), **HTMX).content.decode()
+    html = owner_client.post(reverse("reminder_preview"), form_data(), **HTMX).content.decode()
     assert preview_times(html) == [
         "Today at 16:00",
         "Today at 18:00",
@@ -393,9 +370,9 @@ def test_live_preview_follows_the_persons_zone(signed_in: Client, owner: User, c
     assert "Asia/Kolkata" in html
 
 
-def test_live_preview_of_bad_values_lists_what_to_fix(signed_in: Client, clock: Any) -> None:
+def test_live_preview_of_bad_values_lists_what_to_fix(owner_client: Client, clock: Any) -> None:
     data = form_data(interval_minutes="5", weekdays=[])
-    html = signed_in.post(reverse("reminder_preview"), data, **HTMX).content.decode()
+    html = owner_client.post(reverse("reminder_preview"), data, **HTMX).content.decode()
     text = page_text(html)
     assert "Fix what is marked to see the times." in text
     assert "The shortest gap is 15 minutes." in text
@@ -403,26 +380,26 @@ def test_live_preview_of_bad_values_lists_what_to_fix(signed_in: Client, clock: 
     assert 'class="preview-times"' not in html
 
 
-def test_preview_warns_when_every_time_is_in_quiet_hours(signed_in: Client, clock: Any) -> None:
+def test_preview_warns_when_every_time_is_in_quiet_hours(owner_client: Client, clock: Any) -> None:
     data = form_data(schedule="fixed", fixed_times="22:00, 23:30")
-    html = signed_in.post(reverse("reminder_preview"), data, **HTMX).content.decode()
+    html = owner_client.post(reverse("reminder_preview"), data, **HTMX).content.decode()
     assert "this reminder would never go off" in page_text(html)
 
 
 def test_preview_button_without_javascript_shows_times_and_saves_nothing(
-    signed_in: Client, clock: Any
+    owner_client: Client, clock: Any
 ) -> None:
-    response = signed_in.post(reverse("reminder_create"), form_data(preview="1"))
+    response = owner_client.post(reverse("reminder_create"), form_data(preview="1"))
     assert response.status_code == 200
     assert preview_times(response.content.decode())[0] == "Today at 12:00"
     assert Reminder.objects.count() == 0
 
 
 def test_saving_a_hydration_reminder_sets_its_next_fire_and_returns_to_the_list(
-    signed_in: Client, owner: User, desk: Routine, clock: Any
+    owner_client: Client, owner: User, desk: Routine, clock: Any
 ) -> None:
     data = form_data(routine=str(desk.pk), weekdays=["2", "3"])  # Wednesday and Thursday
-    response = signed_in.post(reverse("reminder_create"), data)
+    response = owner_client.post(reverse("reminder_create"), data)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("reminders")
@@ -430,11 +407,11 @@ def test_saving_a_hydration_reminder_sets_its_next_fire_and_returns_to_the_list(
     assert reminder.routine is None  # a water reminder opens no routine
     assert reminder.weekdays == schedule.weekday_mask([2, 3])
     assert reminder.next_fire_at == utc(5, 7)  # Wednesday 08:00 in Berlin
-    assert message_texts(response) == ["Saved “Drink a glass of water”. Next: Wednesday at 08:00."]
+    assert messages_of(response) == ["Saved “Drink a glass of water”. Next: Wednesday at 08:00."]
 
 
 def test_saving_fixed_times_keeps_them_tidy_and_drops_the_interval(
-    signed_in: Client, owner: User, desk: Routine, clock: Any
+    owner_client: Client, owner: User, desk: Routine, clock: Any
 ) -> None:
     data = form_data(
         kind="stretch",
@@ -443,7 +420,7 @@ def test_saving_fixed_times_keeps_them_tidy_and_drops_the_interval(
         fixed_times="18:00; 8:00 12.30, 08:00",
         interval_minutes="30",
     )
-    assert signed_in.post(reverse("reminder_create"), data).status_code == 302
+    assert owner_client.post(reverse("reminder_create"), data).status_code == 302
     reminder = Reminder.objects.get(user=owner)
     assert reminder.fixed_times == ["08:00", "12:30", "18:00"]
     assert (reminder.interval_minutes, reminder.window_start, reminder.window_end) == (
@@ -480,9 +457,9 @@ BAD_VALUES = [
 
 @pytest.mark.parametrize(("overrides", "error"), BAD_VALUES)
 def test_bad_values_get_a_clear_error_and_nothing_is_saved(
-    signed_in: Client, owner: User, clock: Any, overrides: dict[str, Any], error: str
+    owner_client: Client, owner: User, clock: Any, overrides: dict[str, Any], error: str
 ) -> None:
-    response = signed_in.post(reverse("reminder_create"), form_data(**overrides))
+    response = owner_client.post(reverse("reminder_create"), form_data(**overrides))
     text = page_text(response.content.decode())
     assert response.status_code == 400
     assert "Nothing was saved." in text
@@ -492,37 +469,39 @@ def test_bad_values_get_a_clear_error_and_nothing_is_saved(
 
 @pytest.mark.parametrize(("overrides", "error"), BAD_VALUES[:4])
 def test_bad_values_on_edit_change_nothing(
-    signed_in: Client, owner: User, clock: Any, overrides: dict[str, Any], error: str
+    owner_client: Client, owner: User, clock: Any, overrides: dict[str, Any], error: str
 ) -> None:
     reminder = make_reminder(owner)
     before = reminder_state(reminder)
-    response = signed_in.post(reverse("reminder_edit", args=[reminder.pk]), form_data(**overrides))
+    response = owner_client.post(
+        reverse("reminder_edit", args=[reminder.pk]), form_data(**overrides)
+    )
     assert response.status_code == 400
     assert error in page_text(response.content.decode())
     assert reminder_state(reminder) == before
 
 
 def test_a_relief_routine_cannot_be_chosen_for_a_stretch_reminder(
-    signed_in: Client, clock: Any
+    owner_client: Client, clock: Any
 ) -> None:
     relief = make_routine("Calf cramp relief", purpose=Purpose.RELIEF)
     data = form_data(kind="stretch", routine=str(relief.pk))
-    response = signed_in.post(reverse("reminder_create"), data)
+    response = owner_client.post(reverse("reminder_create"), data)
     assert response.status_code == 400
     assert "Choose one of the routines listed." in page_text(response.content.decode())
     assert Reminder.objects.count() == 0
 
 
 def test_editing_shows_the_saved_values_then_saves_changes_and_ends_a_snooze(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner, snoozed_until=utc(3, 9, 40))
-    page = signed_in.get(reverse("reminder_edit", args=[reminder.pk])).content.decode()
+    page = owner_client.get(reverse("reminder_edit", args=[reminder.pk])).content.decode()
     assert 'name="interval_minutes" value="120"' in page
     assert 'name="window_start" value="08:00"' in page
 
     data = form_data(interval_minutes="30", window_start="10:00", window_end="11:00")
-    response = signed_in.post(reverse("reminder_edit", args=[reminder.pk]), data)
+    response = owner_client.post(reverse("reminder_edit", args=[reminder.pk]), data)
 
     assert response.status_code == 302
     reminder.refresh_from_db()
@@ -532,20 +511,20 @@ def test_editing_shows_the_saved_values_then_saves_changes_and_ends_a_snooze(
 
 
 def test_someone_elses_reminder_cannot_be_seen_or_changed(
-    signed_in: Client, other: User, clock: Any
+    owner_client: Client, other: User, clock: Any
 ) -> None:
     theirs = make_reminder(other)
     before = reminder_state(theirs)
-    assert signed_in.get(reverse("reminder_edit", args=[theirs.pk])).status_code == 404
-    assert signed_in.get(reverse("reminder_confirm_delete", args=[theirs.pk])).status_code == 404
+    assert owner_client.get(reverse("reminder_edit", args=[theirs.pk])).status_code == 404
+    assert owner_client.get(reverse("reminder_confirm_delete", args=[theirs.pk])).status_code == 404
     for name, data in [
         ("reminder_edit", form_data(interval_minutes="30")),
         ("reminder_toggle", {"enabled": "0"}),
         ("reminder_snooze", {"snooze": "15"}),
         ("reminder_delete", {}),
     ]:
-        assert signed_in.post(reverse(name, args=[theirs.pk]), data).status_code == 404
-        assert signed_in.post(reverse(name, args=[theirs.pk]), data, **HTMX).status_code == 404
+        assert owner_client.post(reverse(name, args=[theirs.pk]), data).status_code == 404
+        assert owner_client.post(reverse(name, args=[theirs.pk]), data, **HTMX).status_code == 404
     assert reminder_state(theirs) == before
 
 
@@ -553,30 +532,30 @@ def test_someone_elses_reminder_cannot_be_seen_or_changed(
 
 
 def test_delete_asks_first_then_removes_the_reminder(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner)
-    page = signed_in.get(reverse("reminder_confirm_delete", args=[reminder.pk])).content.decode()
+    page = owner_client.get(reverse("reminder_confirm_delete", args=[reminder.pk])).content.decode()
     assert "Delete this reminder?" in page
     assert f'action="/reminders/{reminder.pk}/delete/"' in page
     assert Reminder.objects.filter(pk=reminder.pk).exists()
 
-    response = signed_in.post(reverse("reminder_delete", args=[reminder.pk]))
+    response = owner_client.post(reverse("reminder_delete", args=[reminder.pk]))
     assert response.status_code == 302
     assert not Reminder.objects.filter(pk=reminder.pk).exists()
-    assert message_texts(response) == ["Deleted “Drink a glass of water”."]
+    assert messages_of(response) == ["Deleted “Drink a glass of water”."]
 
 
 def test_delete_with_htmx_asks_inside_the_row_and_swaps_the_list(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner)
-    question = signed_in.get(reverse("reminder_confirm_delete", args=[reminder.pk]), **HTMX)
+    question = owner_client.get(reverse("reminder_confirm_delete", args=[reminder.pk]), **HTMX)
     html = question.content.decode()
     assert is_partial(html)
     assert 'hx-target="#reminders-main"' in html
 
-    response = signed_in.post(reverse("reminder_delete", args=[reminder.pk]), **HTMX)
+    response = owner_client.post(reverse("reminder_delete", args=[reminder.pk]), **HTMX)
     html = response.content.decode()
     assert is_partial(html)
     assert "Deleted “Drink a glass of water”." in html
@@ -588,28 +567,30 @@ def test_delete_with_htmx_asks_inside_the_row_and_swaps_the_list(
 
 
 def test_turning_off_stops_the_reminder_and_turning_on_reschedules_it(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner, snoozed_until=utc(3, 9, 30))
-    response = signed_in.post(reverse("reminder_toggle", args=[reminder.pk]), {"enabled": "0"})
+    response = owner_client.post(reverse("reminder_toggle", args=[reminder.pk]), {"enabled": "0"})
     assert response.status_code == 302
     reminder.refresh_from_db()
     assert (reminder.enabled, reminder.next_fire_at, reminder.snoozed_until) == (False, None, None)
-    assert message_texts(response) == ["“Drink a glass of water” is off."]
+    assert messages_of(response) == ["“Drink a glass of water” is off."]
 
     # The same tap again (a double tap) leaves it off.
-    signed_in.post(reverse("reminder_toggle", args=[reminder.pk]), {"enabled": "0"})
+    owner_client.post(reverse("reminder_toggle", args=[reminder.pk]), {"enabled": "0"})
     reminder.refresh_from_db()
     assert reminder.enabled is False
 
-    signed_in.post(reverse("reminder_toggle", args=[reminder.pk]), {"enabled": "1"})
+    owner_client.post(reverse("reminder_toggle", args=[reminder.pk]), {"enabled": "1"})
     reminder.refresh_from_db()
     assert (reminder.enabled, reminder.next_fire_at) == (True, utc(3, 11))
 
 
-def test_toggle_with_htmx_answers_with_the_row(signed_in: Client, owner: User, clock: Any) -> None:
+def test_toggle_with_htmx_answers_with_the_row(
+    owner_client: Client, owner: User, clock: Any
+) -> None:
     reminder = make_reminder(owner)
-    response = signed_in.post(
+    response = owner_client.post(
         reverse("reminder_toggle", args=[reminder.pk]), {"enabled": "0"}, **HTMX
     )
     html = response.content.decode()
@@ -633,11 +614,11 @@ def test_toggle_with_htmx_answers_with_the_row(signed_in: Client, owner: User, c
     ],
 )
 def test_snooze_moves_the_next_fire(
-    signed_in: Client, owner: User, clock: Any, choice: str, next_fire: dt.datetime
+    owner_client: Client, owner: User, clock: Any, choice: str, next_fire: dt.datetime
 ) -> None:
     reminder = make_reminder(owner)
     assert reminder.next_fire_at == utc(3, 11)
-    response = signed_in.post(reverse("reminder_snooze", args=[reminder.pk]), {"snooze": choice})
+    response = owner_client.post(reverse("reminder_snooze", args=[reminder.pk]), {"snooze": choice})
     assert response.status_code == 302
     reminder.refresh_from_db()
     assert reminder.snoozed_until == next_fire
@@ -645,18 +626,18 @@ def test_snooze_moves_the_next_fire(
 
 
 def test_snooze_with_htmx_shows_the_row_snoozed_and_can_be_stopped(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner)
     url = reverse("reminder_snooze", args=[reminder.pk])
-    html = signed_in.post(url, {"snooze": "30"}, **HTMX).content.decode()
+    html = owner_client.post(url, {"snooze": "30"}, **HTMX).content.decode()
     assert is_partial(html)
     text = page_text(html)
     assert "Next: Today at 10:40" in text
     assert "Snoozed until today at 10:40" in text
     assert "Stop snoozing" in text
 
-    html = signed_in.post(url, {"snooze": "off"}, **HTMX).content.decode()
+    html = owner_client.post(url, {"snooze": "off"}, **HTMX).content.decode()
     reminder.refresh_from_db()
     assert (reminder.snoozed_until, reminder.next_fire_at) == (None, utc(3, 11))
     assert "is back on its usual times" in page_text(html)
@@ -664,26 +645,26 @@ def test_snooze_with_htmx_shows_the_row_snoozed_and_can_be_stopped(
 
 @pytest.mark.parametrize("choice", ["", "45", "forever"])
 def test_a_bad_snooze_changes_nothing(
-    signed_in: Client, owner: User, clock: Any, choice: str
+    owner_client: Client, owner: User, clock: Any, choice: str
 ) -> None:
     reminder = make_reminder(owner)
     before = reminder_state(reminder)
     url = reverse("reminder_snooze", args=[reminder.pk])
-    response = signed_in.post(url, {"snooze": choice}, **HTMX)
+    response = owner_client.post(url, {"snooze": choice}, **HTMX)
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
-    plain = signed_in.post(url, {"snooze": choice})
+    plain = owner_client.post(url, {"snooze": choice})
     assert plain.status_code == 302
-    assert message_texts(plain)
+    assert messages_of(plain)
     assert reminder_state(reminder) == before
 
 
 def test_a_reminder_that_is_off_cannot_be_snoozed(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner, enabled=False)
-    response = signed_in.post(reverse("reminder_snooze", args=[reminder.pk]), {"snooze": "15"})
-    assert message_texts(response) == ["This reminder is off. Turn it on to snooze it."]
+    response = owner_client.post(reverse("reminder_snooze", args=[reminder.pk]), {"snooze": "15"})
+    assert messages_of(response) == ["This reminder is off. Turn it on to snooze it."]
     reminder.refresh_from_db()
     assert (reminder.snoozed_until, reminder.next_fire_at) == (None, None)
 
@@ -692,34 +673,34 @@ def test_a_reminder_that_is_off_cannot_be_snoozed(
 
 
 def test_pause_until_a_date_moves_every_reminder_past_it_and_resume_brings_them_back(
-    signed_in: Client, owner: User, desk: Routine, clock: Any
+    owner_client: Client, owner: User, desk: Routine, clock: Any
 ) -> None:
     water = make_reminder(owner)
     stretch = make_reminder(
         owner, kind=ReminderKind.STRETCH, routine=desk, weekdays=MONDAY_TO_FRIDAY
     )
-    response = signed_in.post(reverse("reminders_pause"), {"until": "2025-03-05"})
+    response = owner_client.post(reverse("reminders_pause"), {"until": "2025-03-05"})
     assert response.status_code == 302
     assert Profile.for_user(owner).paused_until == dt.date(2025, 3, 5)
     water.refresh_from_db()
     stretch.refresh_from_db()
     assert water.next_fire_at == utc(6, 7)  # Thursday 08:00 in Berlin
     assert stretch.next_fire_at == utc(6, 7)
-    page = page_text(signed_in.get(reverse("reminders")).content.decode())
+    page = page_text(owner_client.get(reverse("reminders")).content.decode())
     assert "All reminders are paused until the end of Wednesday 5 March." in page
     assert "Resume now" in page
 
-    signed_in.post(reverse("reminders_resume"))
+    owner_client.post(reverse("reminders_resume"))
     water.refresh_from_db()
     assert Profile.for_user(owner).paused_until is None
     assert water.next_fire_at == utc(3, 11)
 
 
 def test_pause_with_htmx_swaps_the_list_with_the_paused_notice(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     make_reminder(owner)
-    response = signed_in.post(reverse("reminders_pause"), {"until": "2025-03-03"}, **HTMX)
+    response = owner_client.post(reverse("reminders_pause"), {"until": "2025-03-03"}, **HTMX)
     html = response.content.decode()
     assert is_partial(html)
     assert "paused until the end of Monday 3 March" in page_text(html)
@@ -736,10 +717,10 @@ def test_pause_with_htmx_swaps_the_list_with_the_paused_notice(
 )
 @pytest.mark.parametrize("headers", [{}, HTMX])
 def test_pause_with_a_past_or_missing_date_is_refused(
-    signed_in: Client, owner: User, clock: Any, until: str, error: str, headers: dict[str, str]
+    owner_client: Client, owner: User, clock: Any, until: str, error: str, headers: dict[str, str]
 ) -> None:
     reminder = make_reminder(owner)
-    response = signed_in.post(reverse("reminders_pause"), {"until": until}, **headers)
+    response = owner_client.post(reverse("reminders_pause"), {"until": until}, **headers)
     assert response.status_code == 400
     assert error in page_text(response.content.decode())
     assert Profile.for_user(owner).paused_until is None
@@ -750,8 +731,8 @@ def test_pause_with_a_past_or_missing_date_is_refused(
 # Settings -----------------------------------------------------------------------------------
 
 
-def test_settings_page_offers_common_zones_and_the_phones_zone(signed_in: Client) -> None:
-    html = signed_in.get(reverse("reminder_settings")).content.decode()
+def test_settings_page_offers_common_zones_and_the_phones_zone(owner_client: Client) -> None:
+    html = owner_client.get(reverse("reminder_settings")).content.decode()
     assert 'list="zone-list"' in html
     assert '<option value="Asia/Kolkata">' in html
     assert 'data-use-browser-timezone="id_timezone"' in html
@@ -760,12 +741,12 @@ def test_settings_page_offers_common_zones_and_the_phones_zone(signed_in: Client
 
 
 def test_changing_the_zone_moves_every_next_fire(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner)
     assert reminder.next_fire_at == utc(3, 11)
     data = {"timezone": "America/New_York", "quiet_start": "21:00", "quiet_end": "07:00"}
-    response = signed_in.post(reverse("reminder_settings"), data)
+    response = owner_client.post(reverse("reminder_settings"), data)
     assert response.status_code == 302
     reminder.refresh_from_db()
     assert Profile.for_user(owner).timezone == "America/New_York"
@@ -773,7 +754,7 @@ def test_changing_the_zone_moves_every_next_fire(
 
 
 def test_changing_quiet_hours_and_bedtime_moves_the_next_fire(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner)
     data = {
@@ -782,7 +763,7 @@ def test_changing_quiet_hours_and_bedtime_moves_the_next_fire(
         "quiet_end": "13:00",
         "bedtime": "18:00",
     }
-    signed_in.post(reverse("reminder_settings"), data)
+    owner_client.post(reverse("reminder_settings"), data)
     reminder.refresh_from_db()
     # 12:00 is now quiet and 16:00 is in the two hours before bedtime: 14:00 comes first.
     assert reminder.next_fire_at == utc(3, 13)
@@ -805,11 +786,11 @@ def test_changing_quiet_hours_and_bedtime_moves_the_next_fire(
     ],
 )
 def test_bad_settings_are_refused_and_change_nothing(
-    signed_in: Client, owner: User, clock: Any, overrides: dict[str, str], error: str
+    owner_client: Client, owner: User, clock: Any, overrides: dict[str, str], error: str
 ) -> None:
     reminder = make_reminder(owner)
     data = {"timezone": "Asia/Tokyo", "quiet_start": "21:00", "quiet_end": "07:00", **overrides}
-    response = signed_in.post(reverse("reminder_settings"), data)
+    response = owner_client.post(reverse("reminder_settings"), data)
     assert response.status_code == 400
     assert error in page_text(response.content.decode())
     assert Profile.for_user(owner).timezone == "Europe/Berlin"
@@ -825,19 +806,19 @@ def occurrence(reminder: Reminder, at: dt.datetime, status: str = "sent") -> Occ
 
 
 def test_banner_poll_is_empty_when_nothing_is_due(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner)
     occurrence(reminder, T0 - dt.timedelta(minutes=16))  # too long ago
     occurrence(reminder, T0 - dt.timedelta(minutes=2), OccurrenceStatus.MISSED)
     occurrence(reminder, T0 + dt.timedelta(minutes=5), OccurrenceStatus.PENDING)  # not yet
-    response = signed_in.get(reverse("reminders_due"), **HTMX)
+    response = owner_client.get(reverse("reminders_due"), **HTMX)
     assert response.status_code == 204
     assert response.content == b""
 
 
 def test_banner_shows_a_reminder_that_went_off_a_minute_ago(
-    signed_in: Client, owner: User, other: User, desk: Routine, clock: Any
+    owner_client: Client, owner: User, other: User, desk: Routine, clock: Any
 ) -> None:
     water = make_reminder(owner)
     stretch = make_reminder(owner, kind=ReminderKind.STRETCH, routine=desk)
@@ -846,7 +827,7 @@ def test_banner_shows_a_reminder_that_went_off_a_minute_ago(
     occurrence(stretch, T0 - dt.timedelta(minutes=3), OccurrenceStatus.PENDING)
     occurrence(theirs, T0 - dt.timedelta(minutes=1))
 
-    response = signed_in.get(reverse("reminders_due"), **HTMX)
+    response = owner_client.get(reverse("reminders_due"), **HTMX)
     html = response.content.decode()
     text = page_text(html)
     assert response.status_code == 200
@@ -860,21 +841,21 @@ def test_banner_shows_a_reminder_that_went_off_a_minute_ago(
 
 
 def test_banner_poll_finds_due_reminders_with_one_query(
-    signed_in: Client, owner: User, desk: Routine, clock: Any
+    owner_client: Client, owner: User, desk: Routine, clock: Any
 ) -> None:
     for minutes in (1, 2, 3):
         reminder = make_reminder(owner, kind=ReminderKind.STRETCH, routine=desk)
         occurrence(reminder, T0 - dt.timedelta(minutes=minutes))
-    signed_in.get(reverse("reminders_due"), **HTMX)  # the session and user are now warm
+    owner_client.get(reverse("reminders_due"), **HTMX)  # the session and user are now warm
     with CaptureQueriesContext(connection) as queries:
-        response = signed_in.get(reverse("reminders_due"), **HTMX)
+        response = owner_client.get(reverse("reminders_due"), **HTMX)
     assert response.content.decode().count("Start the routine") == 3
     touching = [q["sql"] for q in queries if "reminders_occurrence" in q["sql"]]
     assert len(touching) == 1
 
 
-def test_an_emptied_banner_clears_itself(signed_in: Client, owner: User, clock: Any) -> None:
-    response = signed_in.get(reverse("reminders_due"), {"showing": "1"}, **HTMX)
+def test_an_emptied_banner_clears_itself(owner_client: Client, owner: User, clock: Any) -> None:
+    response = owner_client.get(reverse("reminders_due"), {"showing": "1"}, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="reminder-due"' in html
@@ -883,57 +864,57 @@ def test_an_emptied_banner_clears_itself(signed_in: Client, owner: User, clock: 
 
 
 def test_dismissed_reminders_stay_out_of_the_banner(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     reminder = make_reminder(owner)
     due = occurrence(reminder, T0 - dt.timedelta(minutes=1))
     url = reverse("reminder_due_dismiss", args=[due.pk])
-    response = signed_in.post(url, {"next": "/routines/"}, **HTMX)
+    response = owner_client.post(url, {"next": "/routines/"}, **HTMX)
     assert response.status_code == 200
     assert "Dismiss" not in response.content.decode()
-    assert signed_in.get(reverse("reminders_due"), **HTMX).status_code == 204
+    assert owner_client.get(reverse("reminders_due"), **HTMX).status_code == 204
 
-    plain = signed_in.post(url, {"next": "/learn/"})
+    plain = owner_client.post(url, {"next": "/learn/"})
     assert plain["Location"] == "/learn/"
-    unsafe = signed_in.post(url, {"next": "https://example.com/"})
+    unsafe = owner_client.post(url, {"next": "https://example.com/"})
     assert unsafe["Location"] == reverse("reminders")
 
 
 def test_someone_elses_occurrence_cannot_be_dismissed_or_acted_on(
-    signed_in: Client, other: User, clock: Any
+    owner_client: Client, other: User, clock: Any
 ) -> None:
     due = occurrence(make_reminder(other), T0 - dt.timedelta(minutes=1))
-    assert signed_in.post(reverse("reminder_due_dismiss", args=[due.pk])).status_code == 404
-    assert signed_in.post(reverse("reminder_due_act", args=[due.pk]), **HTMX).status_code == 404
+    assert owner_client.post(reverse("reminder_due_dismiss", args=[due.pk])).status_code == 404
+    assert owner_client.post(reverse("reminder_due_act", args=[due.pk]), **HTMX).status_code == 404
     assert not HydrationLog.objects.exists()
 
 
 def test_plus_one_glass_in_the_banner_logs_one_glass_for_that_reminder(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     due = occurrence(make_reminder(owner), T0 - dt.timedelta(minutes=1))
     url = reverse("reminder_due_act", args=[due.pk])
-    response = signed_in.post(url)
+    response = owner_client.post(url)
     assert response["Location"] == "/hydration/"
-    assert message_texts(response) == ["One glass logged."]
-    again = signed_in.post(url, **HTMX)
+    assert messages_of(response) == ["One glass logged."]
+    again = owner_client.post(url, **HTMX)
     assert "That glass was already logged." in again.content.decode()
     log = HydrationLog.objects.get()
     assert (log.user, log.occurrence, log.glasses, log.at) == (owner, due, 1, T0)
-    assert signed_in.get(reverse("reminders_due"), **HTMX).status_code == 204
+    assert owner_client.get(reverse("reminders_due"), **HTMX).status_code == 204
 
 
 def test_start_the_routine_in_the_banner_opens_the_routine(
-    signed_in: Client, owner: User, desk: Routine, clock: Any
+    owner_client: Client, owner: User, desk: Routine, clock: Any
 ) -> None:
     due = occurrence(
         make_reminder(owner, kind=ReminderKind.STRETCH, routine=desk),
         T0 - dt.timedelta(minutes=1),
     )
     url = reverse("reminder_due_act", args=[due.pk])
-    assert signed_in.post(url)["Location"] == desk.get_absolute_url()
-    assert signed_in.post(url, **HTMX)["HX-Redirect"] == desk.get_absolute_url()
-    assert signed_in.get(reverse("reminders_due"), **HTMX).status_code == 204
+    assert owner_client.post(url)["Location"] == desk.get_absolute_url()
+    assert owner_client.post(url, **HTMX)["HX-Redirect"] == desk.get_absolute_url()
+    assert owner_client.get(reverse("reminders_due"), **HTMX).status_code == 204
     assert not HydrationLog.objects.exists()
 
 
@@ -978,20 +959,20 @@ def test_signup_keeps_the_browsers_zone_or_falls_back_to_utc(
 
 
 def test_the_other_schedules_leftover_values_are_ignored(
-    signed_in: Client, owner: User, clock: Any
+    owner_client: Client, owner: User, clock: Any
 ) -> None:
     data = form_data(schedule="fixed", fixed_times="09:00", interval_minutes="5", window_end="")
-    assert signed_in.post(reverse("reminder_create"), data).status_code == 302
+    assert owner_client.post(reverse("reminder_create"), data).status_code == 302
     data = form_data(fixed_times="noon, 25:00")
-    assert signed_in.post(reverse("reminder_create"), data).status_code == 302
+    assert owner_client.post(reverse("reminder_create"), data).status_code == 302
     fixed, interval = Reminder.objects.order_by("pk")
     assert fixed.fixed_times == ["09:00"]
     assert (fixed.interval_minutes, fixed.window_start) == (None, None)
     assert (interval.fixed_times, interval.interval_minutes) == ([], 120)
 
 
-def test_the_form_marks_no_schedule_field_optional(signed_in: Client) -> None:
-    html = signed_in.get(reverse("reminder_create")).content.decode()
+def test_the_form_marks_no_schedule_field_optional(owner_client: Client) -> None:
+    html = owner_client.get(reverse("reminder_create")).content.decode()
     for name in ("interval_minutes", "window_start", "window_end", "fixed_times"):
         label = html.split(f'for="id_{name}">')[1].split("</label>")[0]
         assert "optional" not in label

@@ -41,7 +41,9 @@ from routines.reminders.models import (
     ReminderKind,
     ScheduleKind,
 )
-from tests.push_receiver import Device, PushReceiver
+from tests.helpers.people import make_user
+from tests.helpers.reminders import subscribe
+from tests.push_receiver import SIMULATED_LATENCY_SECONDS, PushReceiver
 
 pytestmark = pytest.mark.django_db
 
@@ -49,18 +51,6 @@ ROOT = Path(__file__).resolve().parent.parent
 UTC = dt.UTC
 #: A Monday morning.
 T = dt.datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-def make_user(name: str = "sam") -> Any:
-    user = get_user_model().objects.create_user(name, f"{name}@example.com", "pw-1234567")
-    Profile.objects.create(user=user, timezone="UTC")
-    return user
-
-
-def subscribe(user: Any, device: Device) -> PushSubscription:
-    return PushSubscription.objects.create(
-        user=user, endpoint=device.endpoint, p256dh=device.p256dh, auth=device.auth
-    )
 
 
 def every_15_minutes(user: Any, next_fire_at: dt.datetime | None = T, **fields: Any) -> Reminder:
@@ -91,7 +81,7 @@ def at(moment: dt.datetime) -> time_machine.travel:
 
 
 def test_a_due_occurrence_is_recorded_once_however_many_passes_see_it() -> None:
-    reminder = every_15_minutes(make_user())
+    reminder = every_15_minutes(make_user(timezone="UTC"))
     with at(T + dt.timedelta(seconds=30)):
         assert materialise() == (1, 0)
         assert materialise() == (0, 0)
@@ -108,7 +98,7 @@ def test_a_due_occurrence_is_recorded_once_however_many_passes_see_it() -> None:
 
 
 def test_reminders_not_yet_due_or_disabled_record_nothing() -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     every_15_minutes(user, next_fire_at=T + dt.timedelta(minutes=1))
     every_15_minutes(user, enabled=False)
     with at(T):
@@ -117,7 +107,7 @@ def test_reminders_not_yet_due_or_disabled_record_nothing() -> None:
 
 
 def test_reschedule_takes_the_next_time_from_the_schedule_and_saves_it() -> None:
-    reminder = every_15_minutes(make_user(), next_fire_at=None)
+    reminder = every_15_minutes(make_user(timezone="UTC"), next_fire_at=None)
     reminder.reschedule(Profile.for_user(reminder.user), T + dt.timedelta(minutes=1))
     reminder.refresh_from_db()
     assert reminder.next_fire_at == T + dt.timedelta(minutes=15)
@@ -135,7 +125,7 @@ def test_reschedule_takes_the_next_time_from_the_schedule_and_saves_it() -> None
 def test_a_pass_sends_to_every_device_and_marks_the_occurrence_sent(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     phone, laptop = push_receiver.add_device(), push_receiver.add_device()
     subscribe(user, phone), subscribe(user, laptop)
     reminder = every_15_minutes(user)
@@ -161,7 +151,7 @@ def test_a_pass_sends_to_every_device_and_marks_the_occurrence_sent(
 def test_a_second_pass_sends_nothing_again(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     subscribe(user, push_receiver.add_device())
     every_15_minutes(user)
     with at(T):
@@ -172,7 +162,7 @@ def test_a_second_pass_sends_nothing_again(
 
 
 def test_someone_without_devices_gets_the_reminder_in_the_app_only(worker: Worker) -> None:
-    every_15_minutes(make_user())
+    every_15_minutes(make_user(timezone="UTC"))
     with at(T):
         report = worker.run_pass()
     assert (report.sent, report.in_app, report.pushes) == (1, 1, 0)
@@ -183,7 +173,7 @@ def test_someone_without_devices_gets_the_reminder_in_the_app_only(worker: Worke
 def test_when_every_device_is_gone_they_are_removed_and_the_app_shows_it(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     for status in (404, 410):
         device = push_receiver.add_device()
         push_receiver.answer(device, status)
@@ -202,7 +192,7 @@ def test_when_every_device_is_gone_they_are_removed_and_the_app_shows_it(
 def test_one_device_getting_it_is_enough_and_the_failing_one_is_not_retried(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     good, busy = push_receiver.add_device(), push_receiver.add_device()
     push_receiver.answer(busy, 503)
     subscribe(user, good), subscribe(user, busy)
@@ -224,7 +214,7 @@ def test_one_device_getting_it_is_enough_and_the_failing_one_is_not_retried(
 def test_temporary_failures_are_retried_with_doubling_waits_then_recorded_failed(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     device = push_receiver.add_device()
     push_receiver.answer(device, 503)
     subscribe(user, device)
@@ -259,7 +249,7 @@ def test_temporary_failures_are_retried_with_doubling_waits_then_recorded_failed
 def test_retry_after_longer_than_the_backoff_is_honoured(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     device = push_receiver.add_device()
     push_receiver.answer(device, 429, retry_after=600, times=1)
     subscribe(user, device)
@@ -283,7 +273,7 @@ def test_retry_after_longer_than_the_backoff_is_honoured(
 def test_a_permanent_refusal_fails_the_occurrence_at_once(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     device = push_receiver.add_device()
     push_receiver.answer(device, 400)
     subscribe(user, device)
@@ -301,9 +291,9 @@ def test_a_permanent_refusal_fails_the_occurrence_at_once(
 def test_a_slow_device_does_not_delay_the_others(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    sam, kim = make_user("sam"), make_user("kim")
+    sam, kim = make_user("sam", timezone="UTC"), make_user("kim", timezone="UTC")
     slow = push_receiver.add_device()
-    push_receiver.slow(slow, 1.0)
+    push_receiver.simulate_latency(slow)
     subscribe(sam, slow)  # first in line: sent in turn, it would hold up everyone after it
     fast = [push_receiver.add_device() for _ in range(3)]
     subscribe(sam, fast[0]), subscribe(sam, fast[1]), subscribe(kim, fast[2])
@@ -316,7 +306,7 @@ def test_a_slow_device_does_not_delay_the_others(
     [slow_request] = push_receiver.requests_to(slow)
     for device in fast:
         [request] = push_receiver.requests_to(device)
-        assert request.answered_clock < slow_request.answered_clock - 0.5
+        assert request.answered_clock < slow_request.answered_clock - SIMULATED_LATENCY_SECONDS / 2
 
 
 # Leases ---------------------------------------------------------------------------------------
@@ -325,7 +315,7 @@ def test_a_slow_device_does_not_delay_the_others(
 def test_a_worker_killed_between_claim_and_send_loses_nothing(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker, settings: Any
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     device = push_receiver.add_device()
     subscribe(user, device)
     every_15_minutes(user)
@@ -352,7 +342,7 @@ def test_a_worker_killed_between_claim_and_send_loses_nothing(
 def test_nothing_is_sent_when_too_little_of_the_lease_is_left_and_a_later_pass_sends_it(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker, settings: Any
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     device = push_receiver.add_device()
     subscribe(user, device)
     every_15_minutes(user)
@@ -377,7 +367,7 @@ def test_nothing_is_sent_when_too_little_of_the_lease_is_left_and_a_later_pass_s
 def test_a_device_that_already_got_an_occurrence_is_skipped_when_it_is_sent_again(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     got_it, waiting = push_receiver.add_device(), push_receiver.add_device()
     first = subscribe(user, got_it)
     subscribe(user, waiting)
@@ -404,7 +394,7 @@ def test_a_device_that_already_got_an_occurrence_is_skipped_when_it_is_sent_agai
 def test_a_reminder_deleted_while_its_push_is_on_the_way_spoils_nothing_else(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    sam, kim = make_user("sam"), make_user("kim")
+    sam, kim = make_user("sam", timezone="UTC"), make_user("kim", timezone="UTC")
     subscribe(sam, push_receiver.add_device())
     subscribe(kim, push_receiver.add_device())
     deleted, kept = every_15_minutes(sam), every_15_minutes(kim)
@@ -429,7 +419,7 @@ def test_a_reminder_deleted_while_its_push_is_on_the_way_spoils_nothing_else(
 def test_after_three_hours_down_one_reminder_is_sent_and_the_rest_recorded_missed(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     device = push_receiver.add_device()
     subscribe(user, device)
     reminder = every_15_minutes(user, next_fire_at=dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
@@ -452,7 +442,7 @@ def test_after_three_hours_down_one_reminder_is_sent_and_the_rest_recorded_misse
 def test_after_downtime_a_newest_time_older_than_the_grace_is_missed_too(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     subscribe(user, push_receiver.add_device())
     reminder = every_15_minutes(user, next_fire_at=dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
@@ -468,7 +458,9 @@ def test_after_downtime_a_newest_time_older_than_the_grace_is_missed_too(
 def test_after_a_week_down_the_missed_list_is_bounded_and_the_newest_is_still_sent(
     worker: Worker,
 ) -> None:
-    reminder = every_15_minutes(make_user(), next_fire_at=dt.datetime(2026, 2, 23, 8, tzinfo=UTC))
+    reminder = every_15_minutes(
+        make_user(timezone="UTC"), next_fire_at=dt.datetime(2026, 2, 23, 8, tzinfo=UTC)
+    )
     back = dt.datetime(2026, 3, 2, 12, 5, tzinfo=UTC)
 
     with at(back):
@@ -488,10 +480,10 @@ def test_after_a_week_down_the_missed_list_is_bounded_and_the_newest_is_still_se
 def test_the_once_command_sends_what_is_due_logs_the_batch_and_exits(
     push_receiver: PushReceiver, vapid_keys: dict[str, str]
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     subscribe(user, push_receiver.add_device())
     every_15_minutes(user)
-    every_15_minutes(make_user("kim"), next_fire_at=T + dt.timedelta(hours=1))
+    every_15_minutes(make_user("kim", timezone="UTC"), next_fire_at=T + dt.timedelta(hours=1))
     out = io.StringIO()
 
     with at(T):
@@ -593,9 +585,9 @@ def processes() -> Iterator[list[WorkerProcess]]:
 def test_sigterm_stops_the_worker_after_it_finishes_the_batch_in_hand(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], processes: list[WorkerProcess]
 ) -> None:
-    user = make_user()
+    user = make_user(timezone="UTC")
     device = push_receiver.add_device()
-    push_receiver.slow(device, 1.5)
+    push_receiver.simulate_latency(device, seconds=1.5)
     subscribe(user, device)
     every_15_minutes(user, next_fire_at=timezone.now() - dt.timedelta(seconds=5))
 

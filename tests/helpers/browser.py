@@ -1,0 +1,59 @@
+"""What the phone-sized browser tests share (the `phone` fixture is in tests/conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from playwright.sync_api import BrowserContext, Page
+
+from .people import signed_in
+
+#: Where screenshots go, for a person to look at (nothing compares them).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
+
+
+def record_console_errors(page: Page) -> list[str]:
+    """A list that gathers, from now on, the page's console errors (each with where it came
+    from) and uncaught exceptions: a CSP violation, a script error, a failed request."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda msg: errors.append(f"{msg.text} {msg.location}") if msg.type == "error" else None,
+    )
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+def shot(
+    page: Page,
+    name: str,
+    *,
+    full_page: bool = True,
+    caret: Literal["hide", "initial"] = "initial",
+) -> None:
+    """A screenshot, test-results/screens/<name>.png: the whole page, or the screen only.
+
+    The caret is left as it is by default: hiding it leaves `style=""` on every input, which
+    htmx then copies onto swapped-in inputs with the same id, and the CSP (style-src 'self')
+    refuses that, failing the page's console check."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page, caret=caret)
+
+
+def no_horizontal_scroll(page: Page) -> None:
+    """The page fits the phone's screen (390px wide, conftest.PHONE): no sideways scrolling."""
+    screen = page.viewport_size
+    assert screen is not None, "the page has no fixed viewport"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= screen["width"], f"page is {width}px wide on a {screen['width']}px screen"
+
+
+def sign_in_browser(context: BrowserContext, url: str, user: AbstractBaseUser) -> None:
+    """Give the browser (`context`) a session for `user` on the site at `url`, as logging in
+    would: the session cookie of a test client that logged in."""
+    name = settings.SESSION_COOKIE_NAME
+    session = signed_in(user).cookies[name].value
+    context.add_cookies([{"name": name, "value": session, "url": url}])
