@@ -29,16 +29,15 @@ from routines.reminders.models import (
 )
 from routines.reminders.services import save_profile
 from tests.factories import make_article, make_routine
+from tests.helpers.people import make_user
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 6, 3, 9, 0, tzinfo=dt.UTC)
 
 
-def person(name: str = "sam", **profile: Any) -> Any:
-    user = get_user_model().objects.create_user(name, password="a long enough password")
-    Profile.objects.create(user=user, **profile)
-    return user
+def person(name: str = "sam", timezone: str = "UTC") -> Any:
+    return make_user(name, timezone=timezone)
 
 
 def reminder_for(user: Any, routine: Routine | None, **fields: Any) -> Reminder:

@@ -589,7 +589,16 @@ def test_sigterm_stops_the_worker_after_it_finishes_the_batch_in_hand(
     device = push_receiver.add_device()
     push_receiver.simulate_latency(device, seconds=1.5)
     subscribe(user, device)
-    every_15_minutes(user, next_fire_at=timezone.now() - dt.timedelta(seconds=5))
+    # Due 5 s ago; its next time is a daily one 12 hours away, so however long the test takes
+    # (the worker is a real process on the real clock), no second time falls due.
+    now = timezone.now()
+    Reminder.objects.create(
+        user=user,
+        kind=ReminderKind.HYDRATION,
+        schedule=ScheduleKind.FIXED,
+        fixed_times=[(now + dt.timedelta(hours=12)).strftime("%H:%M")],
+        next_fire_at=now - dt.timedelta(seconds=5),
+    )
 
     process = WorkerProcess(worker_env(vapid_keys), "--worker-id", "w-term", "--idle", "0.2")
     processes.append(process)
