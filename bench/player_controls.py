@@ -338,6 +338,7 @@ def profile(app: Callable[..., Iterable[bytes]], requests: list[Request], rounds
                 call(app, partner)
                 profiler.enable()
         profiler.disable()
+        # `Stats.stats` is a real attribute that typeshed leaves out.
         stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
         print(f"\n--- profile: {request.name}, ms per request under cProfile ---")
         for label, fragment, name in PROFILE_PARTS:

@@ -109,7 +109,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Per-process memory cache: rendered public pages (routines/caching.py). Other processes see a
+# Per-process memory cache: rendered public pages (routines/content/caching.py). Other processes see a
 # content edit within CONTENT_CACHE_SECONDS; the process that saved it, at once.
 CACHES = {
     "default": {
@@ -145,7 +145,7 @@ STORAGES = {
         "BACKEND": os.environ.get("STATICFILES_BACKEND", "project.storage.StaticFilesStorage")
     },
 }
-# Upload limits: the image pipeline enforces its own limits (routines/images.py); these stop
+# Upload limits: the image pipeline enforces its own limits (routines/content/images.py); these stop
 # anything bigger before it reaches it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,7 +1,7 @@
 // Unknot's service worker, served at /sw.js (scope: the whole site).
 //
 // It shows the reminders the server pushes and handles taps on them. The push payload is JSON
-// from routines/delivery.py notification_payload():
+// from routines/reminders/delivery.py notification_payload():
 //   {title, body, icon, badge?, tag, url, timestamp?, drank_url?, actions?: [{action, title}]}
 // - tag: a repeat with the same tag replaces the earlier notification instead of piling up.
 // - url: what a tap opens (a stretch reminder: its routine, ready to start).

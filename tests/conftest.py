@@ -97,6 +97,7 @@ def phone(page: Page, live_server: Any) -> Iterator[Page]:
     from tests.helpers.browser import record_console_errors
 
     errors = record_console_errors(page)
+    # Playwright's Page has no such attribute: the tests read the list back from the page.
     page.console_errors = errors  # type: ignore[attr-defined]
     yield page
     assert errors == [], f"console errors: {errors}"

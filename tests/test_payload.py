@@ -2,7 +2,7 @@
 
 A page's weight here is its HTML compressed with gzip plus every stylesheet and script it
 references, each compressed as whitenoise serves them (gzip, level 9). Images are left out:
-they load lazily and have their own limits (routines/images.py).
+they load lazily and have their own limits (routines/content/images.py).
 """
 
 from __future__ import annotations

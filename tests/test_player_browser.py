@@ -471,7 +471,8 @@ def test_offline_the_routine_runs_on_and_every_queued_control_reaches_the_server
     context.set_offline(False)
     phone.wait_for_function("(key) => !localStorage.getItem(key)", arg=queued, polling=50)
     # A server that disagrees answers 409, which the browser logs; the state check says why.
-    phone.console_errors[:] = [e for e in phone.console_errors if "status of 409" not in e]  # type: ignore[attr-defined]
+    errors = phone.console_errors  # type: ignore[attr-defined]  # set by the phone fixture
+    errors[:] = [e for e in errors if "status of 409" not in e]
     state = server_state(phone, run)
     assert (state["phase"], state["paused"], state["remaining_ms"]) == (3, False, 15_000)
     assert state["skipped"] == []

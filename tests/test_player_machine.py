@@ -1,4 +1,4 @@
-"""The player's pure state machine (routines/player.py): phases, time, controls, the summary.
+"""The player's pure state machine (player/machine.py): phases, time, controls, the summary.
 
 No database and no clock: every function is called with a fixed `now`, so each expectation is
 an exact timestamp or millisecond count.

@@ -38,9 +38,18 @@ LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 NO_QUIET = {"quiet_start": None, "quiet_end": None}
 
 
-def local(zone: ZoneInfo, *parts: int, fold: int = 0) -> dt.datetime:
+def local(
+    zone: ZoneInfo,
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    *,
+    fold: int = 0,
+) -> dt.datetime:
     """An aware local time in `zone`."""
-    return dt.datetime(*parts, tzinfo=zone, fold=fold)  # type: ignore[misc]
+    return dt.datetime(year, month, day, hour, minute, tzinfo=zone, fold=fold)
 
 
 def wall(instant: dt.datetime | None, zone: ZoneInfo) -> str:

@@ -1,7 +1,7 @@
 """`manage.py reminders_worker`: send reminders as they come due, until stopped.
 
 Run as many as you like, on one machine or several, against the same database: each
-occurrence is claimed by one worker at a time (see routines/delivery.py).
+occurrence is claimed by one worker at a time (see routines/reminders/delivery.py).
 """
 
 from __future__ import annotations
