@@ -109,8 +109,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Per-process memory cache: rendered public pages (routines/content/caching.py). Other processes see a
-# content edit within CONTENT_CACHE_SECONDS; the process that saved it, at once.
+# Per-process memory cache: rendered public pages (routines/content/caching.py). Other
+# processes see a content edit within CONTENT_CACHE_SECONDS; the process that saved it, at once.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

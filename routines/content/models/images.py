@@ -18,7 +18,7 @@ def thumbnail_upload_to(instance: "Image", filename: str) -> str:
 
 
 class Image(models.Model):
-    """A picture staff uploaded, already checked, re-encoded and resized (routines/content/images.py)."""
+    """A picture staff uploaded, already checked, re-encoded and resized (content/images.py)."""
 
     file = models.ImageField(upload_to=image_upload_to, width_field="width", height_field="height")
     width = models.PositiveIntegerField(editable=False, default=0)
