@@ -1,5 +1,6 @@
 """Reminder forms: one reminder (kind, routine, schedule, days), the person's reminder settings
-(time zone, quiet hours, bedtime), pausing everything until a date, and snoozing one reminder.
+(time zone, quiet hours, bedtime), pausing everything until a date, snoozing one reminder, and
+the hydration settings (daily goal, fluid limit).
 
 Every form checks what the database constraints also check, so a bad value gets a clear
 message next to its field and nothing is saved.
@@ -380,3 +381,35 @@ class SnoozeForm(forms.Form):
             "invalid_choice": "Snooze for 15, 30 or 60 minutes, or until tomorrow.",
         },
     )
+
+
+#: The hydration settings: a daily goal, and the switch for people on a fluid limit.
+MIN_GOAL = 1
+MAX_GOAL = 30
+
+
+class HydrationSettingsForm(forms.ModelForm):
+    hydration_goal = forms.IntegerField(
+        label="Daily goal (glasses)",
+        min_value=MIN_GOAL,
+        max_value=MAX_GOAL,
+        help_text="From 1 to 30. Six to eight glasses a day suits most adults.",
+        error_messages={
+            "required": "Enter how many glasses a day you are aiming for.",
+            "invalid": "Enter a whole number of glasses.",
+            "min_value": f"Choose at least {MIN_GOAL} glass.",
+            "max_value": f"Choose at most {MAX_GOAL} glasses.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    fluid_restriction = forms.BooleanField(
+        label="A doctor or nurse has told me to limit how much I drink",
+        required=False,
+        help_text=(
+            "Unknot then shows no goal or target anywhere. You can still count your glasses."
+        ),
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["hydration_goal", "fluid_restriction"]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
-from routines.reminders.forms_hydration import HydrationSettingsForm
+from routines.reminders.forms import HydrationSettingsForm
 from routines.reminders.hydration import hydration_summary, take_back_one_today
 from routines.reminders.models import HydrationLog
 from routines.reminders.services import save_profile
