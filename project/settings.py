@@ -8,6 +8,7 @@ real environment variables win over it, and production has no `.env` (see projec
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "adminsortable2",
+    "axes",
+    "django_ratelimit",
     # Unknot, one app per capability (README: "Layout"); each depends only on those above it.
     "routines.content",
     "routines.player",
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out log-in into the 429 page (routines/accounts/throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -115,7 +120,16 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 2000},
-    }
+    },
+    # The throttles' counters (django-ratelimit), shared by every process through the database:
+    # a table made by a migration (routines/accounts/migrations), with an increment that locks
+    # the counter's row (routines/accounts/throttle_cache.py). Big enough that an attack from
+    # many addresses does not cull the counters of the others.
+    "throttle": {
+        "BACKEND": "routines.accounts.throttle_cache.CounterDatabaseCache",
+        "LOCATION": "unknot_throttle",
+        "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 10},
+    },
 }
 CONTENT_CACHE_SECONDS = envint("CONTENT_CACHE_SECONDS", 60)
 
@@ -124,6 +138,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a log-in (site and admin) while its username and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -158,6 +177,54 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+
+# Limits and throttles: what one person (or one address) may do, so nobody can crowd out the
+# others. Each limit answers with a message that says what happened and when to try again.
+#: Reminders one account may have; the form refuses one more.
+REMINDERS_MAX_PER_ACCOUNT = envint("REMINDERS_MAX_PER_ACCOUNT", 50)
+#: Routines a guest may start per browser session in an hour, and from one address in an hour.
+GUEST_RUNS_PER_SESSION_PER_HOUR = envint("GUEST_RUNS_PER_SESSION_PER_HOUR", 20)
+GUEST_RUNS_PER_IP_PER_HOUR = envint("GUEST_RUNS_PER_IP_PER_HOUR", 30)
+#: Routines a signed-in person may start in an hour (generous: nobody does 120 on purpose).
+RUNS_PER_ACCOUNT_PER_HOUR = envint("RUNS_PER_ACCOUNT_PER_HOUR", 120)
+#: Rates of the other throttled actions (django-ratelimit's "count/period", period s, m, h, d).
+SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "10/h")  # per address
+PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "10/h")  # per address
+PASSWORD_RESET_EMAIL_RATE = os.environ.get("PASSWORD_RESET_EMAIL_RATE", "3/h")  # per email
+PUSH_SUBSCRIBE_RATE = os.environ.get("PUSH_SUBSCRIBE_RATE", "30/h")  # per account
+PUSH_TEST_RATE = os.environ.get("PUSH_TEST_RATE", "10/10m")  # per account
+#: Behind N reverse proxies that each append to X-Forwarded-For, the client's address is the
+#: N-th from the right; 0 (direct) uses the connection's address. Keys every throttle.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+RATELIMIT_USE_CACHE = "throttle"
+RATELIMIT_IP_META_KEY = "routines.accounts.throttle.client_ip"
+# django-ratelimit warns (W001) about any cache it does not list by name. Ours is a
+# DatabaseCache whose increment is atomic (a row lock: see throttle_cache.py, and
+# tests/test_throttle_processes.py for two processes counting together), so the warning is
+# silenced; routines/accounts/checks.py errors instead if the throttle cache is changed to one
+# that is not shared or not atomic (the real problem that W001 and E003 are about).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# Log-in lock-out (django-axes), for the site's and the admin's log-in: after
+# AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is refused
+# for AXES_COOLOFF_MINUTES (counted again from each further try); other addresses and other
+# usernames are not affected. Attempts are kept in the database, shared by every process.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_MINUTES = envint("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # no table of every successful log-in, growing forever
+AXES_LOCKOUT_CALLABLE = "routines.accounts.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "routines.accounts.throttle.client_ip"
+#: The reminder worker's clean-up (and `manage.py cleanup`): how often, what it runs (each a
+#: dotted path to a function of `now` returning the rows removed), guest runs' age.
+CLEANUP_EVERY_SECONDS = envint("CLEANUP_EVERY_SECONDS", 3600)
+CLEANUP_BATCH_SIZE = envint("CLEANUP_BATCH_SIZE", 500)
+GUEST_RUN_MAX_AGE_DAYS = envint("GUEST_RUN_MAX_AGE_DAYS", 7)
+CLEANUP_TASKS = [
+    "routines.accounts.cleanup.expired_sessions",
+    "routines.player.cleanup.old_guest_runs",
+]
 
 # Security. Production defaults; DEBUG (development) relaxes what needs HTTPS.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)

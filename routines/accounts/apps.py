@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "routines.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from routines.accounts import checks  # noqa: F401 (registers the system checks)

@@ -6,9 +6,11 @@ these classes only change the words people read, and add the optional email at s
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
@@ -16,11 +18,14 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
     UserCreationForm,
 )
-from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 
 from routines.accounts.models import Profile
 from routines.accounts.zones import zone_or_utc
+
+logger = logging.getLogger(__name__)
 
 PASSWORD_HELP = (
     "At least 8 characters. Avoid common passwords, numbers alone, "
@@ -72,25 +77,50 @@ class SignupForm(UserCreationForm):
         return zone_or_utc((self.cleaned_data.get("timezone") or "").strip()).key
 
     def clean_email(self) -> str:
+        """The address, normalised. Whether another account has it is not said here (that
+        would tell anyone which addresses have accounts): `save` deals with it."""
         email = self.cleaned_data.get("email") or ""
-        if not email:
-            return ""
-        user_model = self._meta.model
-        email = user_model.objects.normalize_email(email)
-        if user_model._default_manager.filter(email__iexact=email).exists():
-            raise ValidationError(
-                "Another account already uses this email address.", code="email_taken"
-            )
-        return email
+        return self._meta.model.objects.normalize_email(email) if email else ""
 
     def save(self, commit: bool = True) -> Any:
-        """The new user and their profile (with the browser's time zone), together."""
+        """The new user and their profile (with the browser's time zone), together.
+
+        An email address that belongs to another account is not given to the new one (each
+        address resets one account's password); its owner gets an email saying so instead, and
+        the person signing up sees exactly what they would have seen otherwise.
+        """
         if not commit:
             return super().save(commit=False)
+        email = self.cleaned_data.get("email", "")
+        owner = None
+        if email:
+            owner = (
+                self._meta.model._default_manager.filter(email__iexact=email).order_by("pk").first()
+            )
         with transaction.atomic():
-            user = super().save()
+            user = super().save(commit=False)
+            if owner is not None:
+                user.email = ""
+            user.save()
             Profile.objects.create(user=user, timezone=self.cleaned_data["timezone"])
+        if owner is not None:
+            tell_owner_of_signup_attempt(owner)
         return user
+
+
+def tell_owner_of_signup_attempt(owner: Any) -> None:
+    """Email the owner of an address that someone gave when signing up for a new account."""
+    context = {"user": owner, "site_url": settings.SITE_URL}
+    try:
+        send_mail(
+            "Someone signed up for Unknot with your email address",
+            render_to_string("registration/email_in_use_email.txt", context),
+            None,
+            [owner.email],
+        )
+    except Exception:
+        # The sign-up goes on as for any other address: an error page would tell.
+        logger.exception("Could not send the email-in-use notice to account %s", owner.pk)
 
 
 class LoginForm(AuthenticationForm):

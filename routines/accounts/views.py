@@ -22,11 +22,33 @@ from routines.accounts.forms import (
     SignupForm,
 )
 from routines.accounts.http import safe_next_url
+from routines.accounts.throttle import Limit, posted_email, throttle
+
+SIGNUPS_FROM_ADDRESS = Limit(
+    "signup",
+    "SIGNUP_RATE",
+    "ip",
+    "Too many accounts were made from this network recently. Try again in {wait}.",
+)
+RESETS_FROM_ADDRESS = Limit(
+    "password_reset",
+    "PASSWORD_RESET_RATE",
+    "ip",
+    "Too many password resets were asked for from this network recently. Try again in {wait}.",
+)
+RESETS_TO_EMAIL = Limit(
+    "password_reset_email",
+    "PASSWORD_RESET_EMAIL_RATE",
+    posted_email,
+    "Several reset links were sent to this address recently: please look for them in your "
+    "inbox (and spam folder). You can ask again in {wait}.",
+)
 
 
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password1", "password2")
 @never_cache
+@throttle(SIGNUPS_FROM_ADDRESS)
 def signup(request: HttpRequest) -> HttpResponse:
     """Create an account, sign the new user in and send them on (to `next` or home).
 
@@ -40,7 +62,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignupForm(request.POST)
         if form.is_valid():
             user = form.save()
-            login(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to Unknot, {user.get_username()}.")
             return HttpResponseRedirect(next_url or reverse("home"))
         status = 400
@@ -61,7 +83,9 @@ login_view = auth_views.LoginView.as_view(
 logout_view = auth_views.LogoutView.as_view()  # POST only (Django 5)
 password_change = auth_views.PasswordChangeView.as_view(form_class=ChangePasswordForm)
 password_change_done = auth_views.PasswordChangeDoneView.as_view()
-password_reset = auth_views.PasswordResetView.as_view(form_class=ResetRequestForm)
+password_reset = throttle(RESETS_FROM_ADDRESS, RESETS_TO_EMAIL)(
+    auth_views.PasswordResetView.as_view(form_class=ResetRequestForm)
+)
 password_reset_done = auth_views.PasswordResetDoneView.as_view()
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     form_class=ResetSetPasswordForm

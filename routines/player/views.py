@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from uuid import UUID, uuid4
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,11 +16,35 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from routines.accounts.throttle import (
+    Limit,
+    guest,
+    minutes_words,
+    over_limit,
+    signed_in_user,
+    too_many,
+)
 from routines.content.models import Purpose, Routine, SafetySign, TriageLevel
 from routines.player.forms import ControlForm, RatingForm
 from routines.player.machine import InvalidControl, UnknownPhase, summarise
 from routines.player.models import Run
-from routines.player.sessions import owned_run, remember_guest_run
+from routines.player.sessions import guest_start_wait, owned_run, remember_guest_run
+
+GUEST_STARTS_FROM_ADDRESS = Limit(
+    "guest_start",
+    "GUEST_RUNS_PER_IP_PER_HOUR",
+    "ip",
+    "Too many routines started from this network in the last hour. Log in, or try again in {wait}.",
+    applies=guest,
+    sign_in_link=True,
+)
+ACCOUNT_STARTS = Limit(
+    "account_start",
+    "RUNS_PER_ACCOUNT_PER_HOUR",
+    "user",
+    "You have started a great many routines in the last hour. Try again in {wait}.",
+    applies=signed_in_user,
+)
 
 
 def _routine(request: HttpRequest, slug: str) -> Routine:
@@ -62,6 +87,9 @@ def start_run(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, "First, a quick safety check.")
         return redirect("safety_check", slug=routine.slug)
     user = request.user if request.user.is_authenticated else None
+    refused = _refuse_start(request, is_guest=user is None)
+    if refused is not None:
+        return refused
     try:
         run = Run.begin(
             routine, user=user, lead_in=request.POST.get("lead_in") == "1", now=timezone.now()
@@ -73,6 +101,20 @@ def start_run(request: HttpRequest, slug: str) -> HttpResponse:
     if user is None:
         remember_guest_run(request.session, run)
     return _see_other(run)
+
+
+def _refuse_start(request: HttpRequest, *, is_guest: bool) -> HttpResponse | None:
+    """The 429 answer if this browser, network or account has started too many routines in
+    the last hour; None if it may start one."""
+    if is_guest:
+        wait = guest_start_wait(request.session, timezone.now())
+        if wait is not None:
+            message = (
+                f"You have started {settings.GUEST_RUNS_PER_SESSION_PER_HOUR} routines in the "
+                f"last hour in this browser. Log in, or try again in {minutes_words(wait)}."
+            )
+            return too_many(request, message, wait, sign_in_link=True)
+    return over_limit(request, GUEST_STARTS_FROM_ADDRESS, ACCOUNT_STARTS)
 
 
 def _see_other(run: Run) -> HttpResponse:

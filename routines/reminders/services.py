@@ -1,10 +1,12 @@
-"""Changes to a person's settings that move every reminder, each in one transaction."""
+"""Changes to a person's settings that move every reminder, each in one transaction, and
+adding a reminder within the account's cap."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 
 from routines.accounts.models import Profile
@@ -17,3 +19,30 @@ def save_profile(profile: Profile, now: dt.datetime, fields: Iterable[str] | Non
     with transaction.atomic():
         profile.save(update_fields=None if fields is None else list(fields))
         Reminder.objects.reschedule_all(profile, now)
+
+
+class TooManyReminders(Exception):
+    """The account has REMINDERS_MAX_PER_ACCOUNT reminders already; the message says so."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(
+            f"You have {cap} reminders, the most one account can have. Delete one you no "
+            "longer need, or change one of them, to add another."
+        )
+
+
+def lock_reminders(profile: Profile) -> int:
+    """Lock the person's profile row until the transaction ends (so two requests adding
+    reminders take turns) and say how many reminders they have. Call inside `atomic`."""
+    Profile.objects.select_for_update().filter(pk=profile.pk).first()
+    return Reminder.objects.filter(user_id=profile.user_id).count()
+
+
+def add_reminder(reminder: Reminder, profile: Profile, now: dt.datetime) -> None:
+    """Save a new reminder with its next time, unless the account is at its cap (raises
+    TooManyReminders and saves nothing). Two requests at once cannot both pass the cap."""
+    cap = settings.REMINDERS_MAX_PER_ACCOUNT
+    with transaction.atomic():
+        if lock_reminders(profile) >= cap:
+            raise TooManyReminders(cap)
+        reminder.reschedule(profile, now)

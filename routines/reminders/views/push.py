@@ -29,8 +29,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
 from routines.accounts.http import signed_in
+from routines.accounts.throttle import throttle
 from routines.reminders import delivery, push
 from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
+from routines.reminders.throttles import PUSH_SUBSCRIBES, PUSH_TESTS
 
 #: A subscription is a few hundred bytes; anything much bigger is not one.
 MAX_BODY_BYTES = 4096
@@ -132,6 +134,7 @@ def _error(message: str, status: int = 400) -> JsonResponse:
 
 
 @require_POST
+@throttle(PUSH_SUBSCRIBES, json=True)
 def subscribe(request: HttpRequest) -> HttpResponse:
     """Register this browser for the signed-in person (JSON: `PushSubscription.toJSON()`).
 
@@ -309,6 +312,7 @@ def _result_text(attempt: DeliveryAttempt) -> str:
 
 @require_POST
 @signed_in
+@throttle(PUSH_TESTS)
 def send_test(request: HttpRequest) -> HttpResponse:
     """Push a test notification to every device of the person and say which got it."""
     names = {d.subscription.endpoint: d.name for d in _devices(request.user)}

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -32,7 +33,12 @@ from routines.reminders.forms import (
 )
 from routines.reminders.models import Reminder
 from routines.reminders.schedule import upcoming
-from routines.reminders.services import save_profile
+from routines.reminders.services import (
+    TooManyReminders,
+    add_reminder,
+    lock_reminders,
+    save_profile,
+)
 from routines.reminders.suggested import default_reminders, new_reminder
 from routines.reminders.words import in_sentence, local_date, local_when, make_row
 
@@ -174,7 +180,14 @@ def _save_reminder(request: HttpRequest, instance: Reminder, *, new: bool) -> Ht
         return _form_page(request, form, reminder, profile, preview=preview)
     saved = form.save(commit=False)
     saved.snoozed_until = None  # a changed reminder starts afresh
-    saved.reschedule(profile, now)
+    if new:
+        try:
+            add_reminder(saved, profile, now)
+        except TooManyReminders as error:
+            form.add_error(None, str(error))
+            return _form_page(request, form, reminder, profile, status=400)
+    else:
+        saved.reschedule(profile, now)
     row = make_row(saved, profile.zone, now)
     if not saved.enabled:
         when = "It is off."
@@ -315,11 +328,10 @@ def reminders_suggested(request: HttpRequest) -> HttpResponse:
     profile = Profile.for_user(request.user)
     now = timezone.now()
     with transaction.atomic():
-        Profile.objects.select_for_update().filter(pk=profile.pk).first()  # one at a time
-        if Reminder.objects.filter(user=request.user).exists():
+        if lock_reminders(profile):  # one request at a time
             message = "You already have reminders, so nothing was added."
         else:
-            suggested = default_reminders(profile, now)
+            suggested = default_reminders(profile, now)[: settings.REMINDERS_MAX_PER_ACCOUNT]
             Reminder.objects.bulk_create(suggested)
             on = sum(1 for reminder in suggested if reminder.enabled)
             message = (

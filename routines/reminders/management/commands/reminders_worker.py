@@ -13,7 +13,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
+from routines.accounts.cleanup import PeriodicCleanup, summary
 from routines.reminders.delivery import Worker, default_worker_id, run
 
 
@@ -28,7 +30,7 @@ class Command(BaseCommand):
     help = (
         "Record due reminders, push them to people's devices and mark them sent. Runs until "
         "SIGTERM or Ctrl-C, finishing the batch in hand first; --once processes what is due "
-        "and exits."
+        "and exits. Also runs the clean-up (manage.py cleanup) every CLEANUP_EVERY_SECONDS."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -68,6 +70,14 @@ class Command(BaseCommand):
             threads=options["threads"] or None,
         )
         verbose = options["verbosity"] >= 1
+        cleanup = PeriodicCleanup()
+
+        def before_pass() -> None:
+            _refresh_connections()
+            removed = cleanup(timezone.now())
+            if removed is not None and verbose:
+                self._say(f"{worker.worker_id}: {summary(removed)}")
+
         try:
             self._say(f"{worker.worker_id}: started" + (" (once)" if options["once"] else ""))
             run(
@@ -75,7 +85,7 @@ class Command(BaseCommand):
                 stop,
                 once=options["once"],
                 idle_seconds=options["idle"],
-                before_pass=_refresh_connections,
+                before_pass=before_pass,
                 log=self._say if verbose else (lambda line: None),
             )
         finally:
