@@ -128,13 +128,23 @@ def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (rendered pages are cached per content version)."""
-    from django.core.cache import cache
+def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with an empty cache (rendered pages are cached per content version)
+    and no throttle counts. The throttles' counters are a table outside the models, which a
+    transactional test's flush would leave: cleared here. Only where a test has the database."""
+    from django.core.cache import cache, caches
 
     cache.clear()
+    throttled = "django_db" in request.keywords or bool(
+        {"db", "transactional_db"} & set(request.fixturenames)
+    )
+    if throttled:
+        request.getfixturevalue("_django_db_helper")  # the database, set up first
+        caches["throttle"].clear()
     yield
     cache.clear()
+    if throttled:
+        caches["throttle"].clear()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
