@@ -27,7 +27,8 @@ class CounterDatabaseCache(DatabaseCache):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         quote = connection.ops.quote_name
-        table = quote(self._table)
+        # DatabaseCache sets _table (its LOCATION) in __init__; django-stubs leave it out.
+        table = quote(self._table)  # type: ignore[attr-defined]
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         now = connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0))
         with transaction.atomic(using=db), connection.cursor() as cursor:
