@@ -123,8 +123,8 @@ CACHES = {
     },
     # The throttles' counters (django-ratelimit), shared by every process through the database:
     # a table made by a migration (routines/accounts/migrations), with an increment that locks
-    # the counter's row (routines/accounts/throttle_cache.py). Big enough that an attack from
-    # many addresses does not cull the counters of the others.
+    # the counter's row (routines/accounts/throttle_cache.py). Expired counters are deleted by
+    # the clean-up (CLEANUP_TASKS); MAX_ENTRIES only matters to a plain `set` (unused).
     "throttle": {
         "BACKEND": "routines.accounts.throttle_cache.CounterDatabaseCache",
         "LOCATION": "unknot_throttle",
@@ -223,6 +223,7 @@ CLEANUP_BATCH_SIZE = envint("CLEANUP_BATCH_SIZE", 500)
 GUEST_RUN_MAX_AGE_DAYS = envint("GUEST_RUN_MAX_AGE_DAYS", 7)
 CLEANUP_TASKS = [
     "routines.accounts.cleanup.expired_sessions",
+    "routines.accounts.cleanup.expired_counts",
     "routines.player.cleanup.old_guest_runs",
 ]
 

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -422,6 +423,7 @@ def test_the_clean_up_removes_expired_sessions_and_old_guest_runs_only(
 
     assert removed == {
         "routines.accounts.cleanup.expired_sessions": 3,
+        "routines.accounts.cleanup.expired_counts": 0,
         "routines.player.cleanup.old_guest_runs": 5,
     }
     assert set(Run.objects.values_list("id", flat=True)) == {recent_guest.id, old_own.id}
@@ -460,6 +462,31 @@ def test_the_worker_command_and_the_cleanup_command_run_the_clean_up(
     call_command("cleanup")
     command_output = capsys.readouterr().out
 
-    assert "clean-up removed expired sessions: 1, old guest runs: 1" in worker_output
-    assert "clean-up removed expired sessions: 0, old guest runs: 1" in command_output
+    assert "removed expired sessions: 1, expired counts: 0, old guest runs: 1" in worker_output
+    assert "removed expired sessions: 0, expired counts: 0, old guest runs: 1" in command_output
     assert not Run.objects.exists()
+
+
+# The throttles' counter store -------------------------------------------------------------
+
+
+def test_a_counter_is_added_once_counts_up_and_is_cleaned_up_when_its_window_is_over() -> None:
+    counts = caches["throttle"]
+    with time_machine.travel(T0, tick=False) as clock:
+        added = counts.add("k", 1, 60)
+        counts.add("old", 1, 30)
+        added_again = counts.add("k", 1, 60)
+        counted = [counts.incr("k") for _ in range(3)]
+        clock.shift(61)
+        with pytest.raises(ValueError):
+            counts.incr("k")
+        revived = counts.add("old", 5, 60)  # an expired row is replaced
+        revived_value = counts.get("old")
+        removed = run_cleanup(timezone.now())["routines.accounts.cleanup.expired_counts"]
+        fresh = counts.add("k", 1, 60)
+
+    assert (added, added_again, counted) == (True, False, [2, 3, 4])
+    assert revived is True
+    assert revived_value == 5
+    assert removed == 1
+    assert fresh is True

@@ -15,6 +15,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import models
 from django.utils.module_loading import import_string
 
@@ -42,6 +43,15 @@ def expired_sessions(now: dt.datetime) -> int:
         store.clear_expired()
         return 0
     return delete_in_batches(store.get_model_class().objects.filter(expire_date__lt=now))
+
+
+def expired_counts(now: dt.datetime) -> int:
+    """The throttles' counters whose window has passed (the "throttle" cache)."""
+    throttle = caches[settings.RATELIMIT_USE_CACHE]
+    delete_expired = getattr(throttle, "delete_expired", None)
+    if delete_expired is None:  # memcached or Redis expire their own keys
+        return 0
+    return int(delete_expired(settings.CLEANUP_BATCH_SIZE))
 
 
 def run_cleanup(now: dt.datetime) -> dict[str, int]:
