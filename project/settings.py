@@ -214,6 +214,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # no table of every successful log-in, growing forever
+AXES_VERBOSE = False  # no start-up banner in every command's output; lock-outs are still logged
 AXES_LOCKOUT_CALLABLE = "routines.accounts.throttle.locked_out"
 AXES_CLIENT_IP_CALLABLE = "routines.accounts.throttle.client_ip"
 #: The reminder worker's clean-up (and `manage.py cleanup`): how often, what it runs (each a

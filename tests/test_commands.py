@@ -56,7 +56,8 @@ def test_the_readme_production_recipe_passes_the_deploy_check() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout, (
+    # One silenced: django-ratelimit's W001 for the throttle cache (see project/settings.py).
+    assert "System check identified no issues (1 silenced)." in result.stdout, (
         result.stdout + result.stderr
     )
 

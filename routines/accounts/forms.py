@@ -91,17 +91,19 @@ class SignupForm(UserCreationForm):
         """
         if not commit:
             return super().save(commit=False)
-        email = self.cleaned_data.get("email", "")
-        owner = None
-        if email:
-            owner = (
-                self._meta.model._default_manager.filter(email__iexact=email).order_by("pk").first()
-            )
         with transaction.atomic():
             user = super().save(commit=False)
-            if owner is not None:
-                user.email = ""
+            owner = None
+            if user.email:
+                owner = (
+                    self._meta.model._default_manager.filter(email__iexact=user.email)
+                    .order_by("pk")
+                    .first()
+                )
+                if owner is not None:
+                    user.email = ""
             user.save()
+            self._save_m2m()
             Profile.objects.create(user=user, timezone=self.cleaned_data["timezone"])
         if owner is not None:
             tell_owner_of_signup_attempt(owner)

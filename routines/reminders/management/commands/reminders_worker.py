@@ -75,7 +75,7 @@ class Command(BaseCommand):
         def before_pass() -> None:
             _refresh_connections()
             removed = cleanup(timezone.now())
-            if removed is not None and verbose:
+            if removed and any(removed.values()) and verbose:
                 self._say(f"{worker.worker_id}: {summary(removed)}")
 
         try:
