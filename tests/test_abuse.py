@@ -490,3 +490,44 @@ def test_a_counter_is_added_once_counts_up_and_is_cleaned_up_when_its_window_is_
     assert revived_value == 5
     assert removed == 1
     assert fresh is True
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.7", "127.0.0.1"),  # direct: the header is the client's own words
+        (1, "6.6.6.6, 198.51.100.7", "198.51.100.7"),  # one proxy: the hop it appended
+        (2, "6.6.6.6, 198.51.100.7, 10.0.0.2", "198.51.100.7"),
+        (1, "", "127.0.0.1"),  # no header: the connection's address
+    ],
+)
+def test_throttles_key_on_the_address_the_trusted_proxies_saw(
+    proxies: int, forwarded: str, expected: str
+) -> None:
+    from django.test import RequestFactory
+
+    from routines.accounts.throttle import client_ip
+
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded)
+    with override_settings(TRUSTED_PROXY_COUNT=proxies):
+        assert client_ip(request) == expected
+
+
+def test_a_throttle_cache_that_is_not_shared_or_not_atomic_fails_the_system_check() -> None:
+    from django.conf import settings
+
+    from routines.accounts.checks import check_throttle_cache
+
+    local = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    plain_db = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "t"},
+    }
+
+    assert check_throttle_cache(None) == []
+    for caches_setting in (local, plain_db):
+        with override_settings(CACHES=caches_setting):
+            assert [error.id for error in check_throttle_cache(None)] == ["accounts.E001"]
