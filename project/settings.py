@@ -58,6 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: security headers on every response, the early errors below included.
+    "project.middleware.SecurityHeadersMiddleware",
+    # Oversized bodies and NUL bytes are refused before anything reads them (project/middleware.py).
+    "project.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,6 +153,12 @@ STORAGES = {
 # anything bigger before it reaches it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A request whose Content-Length is above this gets a 413 before its body is read (and one
+# without a length, chunked, a 411). The admin takes photos up to routines/content/images.py's
+# MAX_BYTES (10 MB) plus the form around them. Set the proxy in front a little above the admin's
+# limit (nginx: `client_max_body_size 12m;`).
+REQUEST_BODY_MAX_BYTES = envint("REQUEST_BODY_MAX_BYTES", 3 * 1_048_576)
+ADMIN_REQUEST_BODY_MAX_BYTES = envint("ADMIN_REQUEST_BODY_MAX_BYTES", 11 * 1_048_576)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Unknot <no-reply@unknot.invalid>")
