@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the digits that look like 0-9 but are not are the point)
 """Bad input gets a 4xx with a message, never a 500, on SQLite and PostgreSQL alike.
 
 Every URL of the project (enumerated from the URL resolver, with sample arguments) is sent NUL
@@ -57,7 +58,7 @@ def _url_names() -> list[str]:
                 names.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
 
     walk(get_resolver().url_patterns, "")
-    return sorted(set(names)) + ["admin:login"]
+    return [*sorted(set(names)), "admin:login"]
 
 
 URL_NAMES = _url_names()
