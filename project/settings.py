@@ -102,13 +102,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# How long a SQLite write waits for another to finish before "database is locked" (a 500).
+# Write transactions are kept short (milliseconds), so this is only reached when the machine is
+# far beyond what SQLite should serve; keep it below the web server's worker timeout (30 s).
+SQLITE_BUSY_TIMEOUT_SECONDS = envint("SQLITE_BUSY_TIMEOUT_SECONDS", 20)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the reminder worker write while web requests read; IMMEDIATE transactions
     # avoid "database is locked" upgrades from read to write locks.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
         ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
