@@ -139,6 +139,6 @@ class RequestGuardMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """PostgreSQL refuses text with NUL (psycopg raises DataError before sending it)."""
-        if isinstance(exception, DataError | ValueError) and "NUL" in str(exception):
+        if isinstance(exception, DataError | ValueError) and "NUL (0x00)" in str(exception):
             return refuse(request, 400, NUL_MESSAGE)
         return None

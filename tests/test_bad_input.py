@@ -378,3 +378,17 @@ def test_the_admin_takes_bigger_bodies_for_photos(client: Client, settings: Any)
     assert "too large" not in response.content.decode()
     response = client.generic("POST", reverse("login"), body, content_type=kind)
     assert response.status_code == 413
+
+
+def test_a_nul_that_still_reaches_postgresql_is_a_400_not_a_500(rf: Any) -> None:
+    from django.db import DataError
+
+    from project.middleware import RequestGuardMiddleware
+
+    guard = RequestGuardMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    error = DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    response = guard.process_exception(rf.post("/"), error)
+    assert response is not None
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.content.decode()
+    assert guard.process_exception(rf.post("/"), DataError("value too long")) is None
