@@ -64,17 +64,17 @@ def _give_history(user: Any, size: int, routine_slug: str) -> None:
         Run.begin(routine, user=user, lead_in=False, now=now - dt.timedelta(minutes=n))
 
 
-@pytest.mark.parametrize("page", list(QUERIES))
+@pytest.mark.parametrize("page_name", list(QUERIES))
 def test_a_signed_in_page_runs_a_fixed_number_of_queries(
-    site: dict[str, str], page: str, django_assert_num_queries: Any
+    site: dict[str, str], page_name: str, django_assert_num_queries: Any
 ) -> None:
     for size, name in ((1, "sam"), (12, "robin")):
         user = make_user(name, timezone="Europe/Berlin")
         _give_history(user, size, site["slug"])
         client = signed_in(user)
-        assert client.get(site[page]).status_code == 200  # fills the page cache
-        with django_assert_num_queries(QUERIES[page]):
-            response = client.get(site[page])
+        assert client.get(site[page_name]).status_code == 200  # fills the page cache
+        with django_assert_num_queries(QUERIES[page_name]):
+            response = client.get(site[page_name])
         assert response.status_code == 200
         assert f"Log out {name}" in response.content.decode()
 
@@ -112,21 +112,21 @@ def test_a_person_without_a_profile_gets_one_with_the_defaults(site: dict[str, s
     assert Profile.objects.get(user=robin).timezone == "UTC"
 
 
-@pytest.mark.parametrize("page", list(QUERIES))
+@pytest.mark.parametrize("page_name", list(QUERIES))
 def test_logging_out_elsewhere_ends_the_session_on_the_next_request(
-    site: dict[str, str], page: str
+    site: dict[str, str], page_name: str
 ) -> None:
     sam = make_user("sam", timezone="Europe/Berlin")
     client = signed_in(sam)
-    assert "Log out sam" in client.get(site[page]).content.decode()
+    assert "Log out sam" in client.get(site[page_name]).content.decode()
     # Logged out in another tab: the session row is gone.
     other = Client()
     other.cookies = client.cookies
     other.post(reverse("logout"))
     assert not Session.objects.exists()
-    response = client.get(site[page])
+    response = client.get(site[page_name])
     assert "Log out sam" not in response.content.decode()
-    if page in ("reminders", "hydration"):
+    if page_name in ("reminders", "hydration"):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
 
