@@ -61,6 +61,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: security headers on every response, the early errors below included.
+    "project.middleware.SecurityHeadersMiddleware",
+    # Oversized bodies and NUL bytes are refused before anything reads them (project/middleware.py).
+    "project.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,13 +107,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# How long a SQLite write waits for another to finish before "database is locked" (a 500).
+# Write transactions are kept short (milliseconds), so this is only reached when the machine is
+# far beyond what SQLite should serve; keep it below the web server's worker timeout (30 s).
+SQLITE_BUSY_TIMEOUT_SECONDS = envint("SQLITE_BUSY_TIMEOUT_SECONDS", 20)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the reminder worker write while web requests read; IMMEDIATE transactions
     # avoid "database is locked" upgrades from read to write locks.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
         ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -142,6 +152,9 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a log-in (site and admin) while its username and address are locked out.
     "axes.backends.AxesStandaloneBackend",
+    # Django's backend, loading the Profile with the user (one query); Django's own stays listed
+    # so that sessions made before keep working.
+    "routines.accounts.backends.ProfileModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -168,6 +181,12 @@ STORAGES = {
 # anything bigger before it reaches it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A request whose Content-Length is above this gets a 413 before its body is read (and one
+# without a length, chunked, a 411). The admin takes photos up to routines/content/images.py's
+# MAX_BYTES (10 MB) plus the form around them. Set the proxy in front a little above the admin's
+# limit (nginx: `client_max_body_size 12m;`).
+REQUEST_BODY_MAX_BYTES = envint("REQUEST_BODY_MAX_BYTES", 3 * 1_048_576)
+ADMIN_REQUEST_BODY_MAX_BYTES = envint("ADMIN_REQUEST_BODY_MAX_BYTES", 11 * 1_048_576)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Unknot <no-reply@unknot.invalid>")

@@ -34,10 +34,17 @@ def signed_in(view: View) -> View:
 
 
 def safe_next_url(request: HttpRequest) -> str:
-    """The `next` URL from the form or the query string if it stays on this site, else ""."""
+    """The `next` URL from the form or the query string if it is a path on this site, else "".
+
+    A path only (leading "/"): `redirect()` would take a bare word for a URL name to reverse.
+    """
     url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME) or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        url.startswith("/")
+        and "\x00" not in url
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return ""

@@ -49,7 +49,16 @@ class Profile(models.Model):
 
     @classmethod
     def for_user(cls, user: models.Model) -> Profile:
-        """The person's settings, created with the defaults on first use."""
+        """The person's settings, created with the defaults on first use.
+
+        No query for the signed-in user of a request, loaded with their profile by
+        routines/accounts/backends.py.
+        """
+        # Only for the request's user, fresh from the database: any other user object may
+        # carry a profile cached long ago (a worker's, a test's).
+        loaded = user._state.fields_cache.get("profile")
+        if getattr(user, "loaded_with_profile", False) and isinstance(loaded, cls):
+            return loaded
         profile, _ = cls.objects.get_or_create(user=user)
         return profile
 

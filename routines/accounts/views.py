@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from routines.accounts.backends import BACKEND
 from routines.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -62,7 +63,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignupForm(request.POST)
         if form.is_valid():
             user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             messages.success(request, f"Welcome to Unknot, {user.get_username()}.")
             return HttpResponseRedirect(next_url or reverse("home"))
         status = 400

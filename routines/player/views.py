@@ -66,7 +66,10 @@ def safety_check(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if request.method == "GET":
         return render(request, "player/check.html", context)
-    sign = SafetySign.objects.select_related("level").filter(key=request.POST.get("sign")).first()
+    key = request.POST.get("sign", "")
+    # No form here: a NUL (which PostgreSQL refuses in a query) is simply not one of the signs.
+    signs = SafetySign.objects.select_related("level")
+    sign = None if "\x00" in key else signs.filter(key=key).first()
     if sign is None:
         context["error"] = "Choose one of the signs listed, or “None of these”."
         return render(request, "player/check.html", context, status=400)

@@ -82,9 +82,27 @@ COMMON_ZONES = [
     "America/Argentina/Buenos_Aires",
 ]
 
-_TIME = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
+# ASCII digits only: `\d` would take "08:٣٠" (Arabic-Indic) or fullwidth digits, which were saved
+# as written and never fired.
+_TIME = re.compile(r"^([0-9]{1,2})[:.h]([0-9]{2})$")
 _SEPARATORS = re.compile(r"[\s,;]+")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+ASCII_DIGITS_MESSAGE = "Write times with the digits 0 to 9, like 08:30."
+
+
+def _other_digits(text: str) -> bool:
+    """Digits other than 0-9 (Arabic-Indic, Devanagari, fullwidth...)."""
+    return any(char.isdigit() and not ("0" <= char <= "9") for char in text)
+
+
+class TimeOfDayField(forms.TimeField):
+    """A TimeField that refuses digits other than 0-9 with a message (Python's strptime, which
+    Django uses, would read them)."""
+
+    def to_python(self, value: Any) -> dt.time | None:
+        if isinstance(value, str) and _other_digits(value):
+            raise ValidationError(ASCII_DIGITS_MESSAGE, code="ascii_digits")
+        return super().to_python(value)
 
 
 def parse_times(text: str) -> list[str]:
@@ -92,6 +110,8 @@ def parse_times(text: str) -> list[str]:
 
     Raises ValidationError naming every value that is not a time of day.
     """
+    if _other_digits(text):
+        raise ValidationError(ASCII_DIGITS_MESSAGE, code="ascii_digits")
     found: set[str] = set()
     bad: list[str] = []
     for part in _SEPARATORS.split(text.strip()):
@@ -157,12 +177,12 @@ class ReminderForm(forms.ModelForm):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 5}),
     )
-    window_start = forms.TimeField(
+    window_start = TimeOfDayField(
         label="From",
         widget=TIME_INPUT,
         error_messages={"required": "Say from what time of day."},
     )
-    window_end = forms.TimeField(
+    window_end = TimeOfDayField(
         label="Until",
         widget=TIME_INPUT,
         error_messages={"required": "Say until what time of day."},
@@ -300,17 +320,17 @@ class ProfileSettingsForm(forms.ModelForm):
             }
         ),
     )
-    quiet_start = forms.TimeField(
+    quiet_start = TimeOfDayField(
         label="Quiet from",
         widget=TIME_INPUT,
         error_messages={"required": "Give the time quiet hours start."},
     )
-    quiet_end = forms.TimeField(
+    quiet_end = TimeOfDayField(
         label="Quiet until",
         widget=TIME_INPUT,
         error_messages={"required": "Give the time quiet hours end."},
     )
-    bedtime = forms.TimeField(
+    bedtime = TimeOfDayField(
         label="Bedtime",
         required=False,
         widget=TIME_INPUT,

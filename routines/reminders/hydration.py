@@ -37,6 +37,16 @@ def glasses_by_day(
     return {row["day"]: row["total"] for row in rows}
 
 
+def glasses_on(user: Any, profile: Profile, day: dt.date) -> int:
+    """Glasses logged on the local `day`; one query."""
+    logs = HydrationLog.objects.filter(
+        user=user,
+        at__gte=profile.day_start(day),
+        at__lt=profile.day_start(day + dt.timedelta(days=1)),
+    )
+    return int(logs.aggregate(total=Sum("glasses"))["total"] or 0)
+
+
 @dataclass(frozen=True)
 class Day:
     date: dt.date
@@ -64,7 +74,10 @@ def hydration_summary(
 ) -> Hydration:
     today = profile.today(now)
     first = today - dt.timedelta(days=WEEK_DAYS - 1) if week else today
-    counts = glasses_by_day(user, profile, first, today)
+    if week:
+        counts = glasses_by_day(user, profile, first, today)
+    else:  # today only (the home page): a plain sum, no grouping by local day
+        counts = {today: glasses_on(user, profile, today)}
     goal = None if profile.fluid_restriction else profile.hydration_goal
     dates = [first + dt.timedelta(days=offset) for offset in range((today - first).days + 1)]
     days = [Day(date=date, glasses=counts.get(date, 0), goal=goal) for date in dates]

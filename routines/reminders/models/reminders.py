@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
@@ -32,18 +32,40 @@ class ScheduleKind(models.TextChoices):
 
 
 class ReminderQuerySet(models.QuerySet["Reminder"]):
-    def reschedule_all(self, profile: Profile, now: dt.datetime) -> None:
-        """Recompute the next fire time of every reminder of `profile`'s owner after a change
-        that moves them all (zone, quiet hours, bedtime, pause, fluid restriction).
+    def plan_reschedule(
+        self, profile: Profile, now: dt.datetime
+    ) -> list[tuple[int, dt.datetime | None, dt.datetime | None]]:
+        """(pk, next_fire_at as read, new next_fire_at) of each of the owner's reminders,
+        worked out outside any transaction: on SQLite a write transaction holds the whole
+        database, so the work is done before one starts (`apply_reschedule`)."""
+        return [
+            (reminder.pk, reminder.next_fire_at, reminder.next_fire(profile, now))
+            for reminder in self.filter(user_id=profile.user_id)
+        ]
 
-        The worker's claim compares next_fire_at, so a reminder it is sending meanwhile is
-        either sent once or rescheduled, never both.
+    def apply_reschedule(
+        self,
+        profile: Profile,
+        now: dt.datetime,
+        changes: list[tuple[int, dt.datetime | None, dt.datetime | None]],
+    ) -> None:
+        """Write a plan from `plan_reschedule`; call inside a transaction.
+
+        Each write compares next_fire_at with the value the plan read, as the worker's claim
+        does: a reminder that changed in between (sent, edited, new) is worked out again here,
+        under a row lock, so it is either sent once or rescheduled, never both.
         """
-        with transaction.atomic():
-            reminders = list(self.select_for_update().filter(user_id=profile.user_id))
-            for reminder in reminders:
+        expected: dict[int, dt.datetime | None] = {}
+        for pk, old, new in changes:
+            if old == new or self.filter(pk=pk, next_fire_at=old).update(next_fire_at=new):
+                expected[pk] = new
+        current = self.filter(user_id=profile.user_id).values_list("pk", "next_fire_at")
+        stale = [pk for pk, at in current if pk not in expected or expected[pk] != at]
+        if stale:
+            again = list(self.select_for_update().filter(pk__in=stale))
+            for reminder in again:
                 reminder.next_fire_at = reminder.next_fire(profile, now)
-            self.bulk_update(reminders, ["next_fire_at"])
+            self.bulk_update(again, ["next_fire_at"])
 
 
 class Reminder(models.Model):
