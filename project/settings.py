@@ -140,6 +140,15 @@ CACHES = {
         "LOCATION": "unknot_throttle",
         "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 10},
     },
+    # Built calendar feeds (routines/reminders/calendar.py), per process, under a fingerprint of
+    # everything a feed shows: a calendar app polling an unchanged feed costs one query. A feed
+    # is at most about 2 MB (REMINDERS_MAX_PER_ACCOUNT), so few entries bound the memory.
+    "feeds": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "feeds",
+        "TIMEOUT": 6 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 50},
+    },
 }
 CONTENT_CACHE_SECONDS = envint("CONTENT_CACHE_SECONDS", 60)
 
@@ -212,6 +221,7 @@ PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "10/h")  # per addre
 PASSWORD_RESET_EMAIL_RATE = os.environ.get("PASSWORD_RESET_EMAIL_RATE", "3/h")  # per email
 PUSH_SUBSCRIBE_RATE = os.environ.get("PUSH_SUBSCRIBE_RATE", "30/h")  # per account
 PUSH_TEST_RATE = os.environ.get("PUSH_TEST_RATE", "10/10m")  # per account
+CALENDAR_FEED_RATE = os.environ.get("CALENDAR_FEED_RATE", "60/h")  # per calendar address
 #: Behind N reverse proxies that each append to X-Forwarded-For, the client's address is the
 #: N-th from the right; 0 (direct) uses the connection's address. Keys every throttle.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)

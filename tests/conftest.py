@@ -135,6 +135,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     from django.core.cache import cache, caches
 
     cache.clear()
+    caches["feeds"].clear()
     throttled = "django_db" in request.keywords or bool(
         {"db", "transactional_db"} & set(request.fixturenames)
     )
@@ -143,6 +144,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
         caches["throttle"].clear()
     yield
     cache.clear()
+    caches["feeds"].clear()
     if throttled:
         caches["throttle"].clear()
 

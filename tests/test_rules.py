@@ -265,3 +265,59 @@ def test_content_editors_do_not_see_peoples_runs_or_reminders(client: Client) ->
     assert "Routines" in index
     assert "Runs" not in index and "Reminders" not in index
     assert client.get(reverse("admin:player_run_changelist")).status_code == 403
+
+
+# The calendar feed ---------------------------------------------------------------------------
+
+
+def test_an_unchanged_feed_is_built_once_and_any_change_builds_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import routines.reminders.calendar as calendar_module
+
+    user = person()
+    reminder = reminder_for(user, make_routine("Desk stretch", published=True))
+    profile = Profile.for_user(user)
+    url = reverse("calendar_feed", args=[profile.calendar_token])
+    builds: list[int] = []
+    real = calendar_module.build_calendar
+
+    def counted(*args: Any, **kwargs: Any) -> Calendar:
+        builds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(calendar_module, "build_calendar", counted)
+    first = Client().get(url)
+    again = Client().get(url)
+    assert (len(builds), first.content) == (1, again.content)
+    assert b"Stretch: Desk stretch" in first.content
+
+    reminder.fixed_times = ["09:30"]
+    reminder.save()
+    changed = Client().get(url)
+    assert len(builds) == 2
+    assert b"T093000" in changed.content and b"T080000" not in changed.content
+
+    routine = reminder.routine
+    routine.title = "Desk break"
+    routine.save()
+    renamed = Client().get(url)
+    assert len(builds) == 3
+    assert b"Stretch: Desk break" in renamed.content
+
+
+def test_a_calendar_address_fetched_too_often_is_refused_for_a_while(settings: Any) -> None:
+    settings.CALENDAR_FEED_RATE = "3/h"
+    user = person()
+    reminder_for(user, None)
+    url = reverse("calendar_feed", args=[Profile.for_user(user).calendar_token])
+    answers = [Client().get(url) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0]["Content-Type"] == "text/calendar; charset=utf-8"
+    assert int(answers[-1]["Retry-After"]) > 0
+    assert "fetched too often" in answers[-1].content.decode()
+    other = person("kim")
+    reminder_for(other, None)
+    other_url = reverse("calendar_feed", args=[Profile.for_user(other).calendar_token])
+    assert Client().get(other_url).status_code == 200  # another address is not affected

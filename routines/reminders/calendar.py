@@ -4,9 +4,11 @@ phone's own calendar."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+from django.core.cache import caches
 from icalendar import Alarm, Calendar, Event
 
 from routines.accounts.models import Profile
@@ -88,3 +90,49 @@ def build_calendar(
     if first is not None:
         calendar.add_missing_timezones(first_date=first - dt.timedelta(days=366))
     return calendar
+
+
+def _fingerprint(profile: Profile, reminders: list[Reminder], site_url: str) -> str:
+    """Everything a feed shows, hashed: a change to any of it makes a new feed."""
+    parts: list[object] = [
+        site_url,
+        profile.pk,
+        profile.timezone,
+        profile.quiet_start,
+        profile.quiet_end,
+        profile.bedtime,
+        profile.paused_until,
+    ]
+    for reminder in reminders:
+        routine = reminder.routine
+        parts.append(
+            (
+                reminder.pk,
+                reminder.created,
+                reminder.updated,
+                reminder.enabled,
+                reminder.kind,
+                reminder.schedule,
+                reminder.interval_minutes,
+                reminder.window_start,
+                reminder.window_end,
+                tuple(reminder.fixed_times or ()),
+                reminder.weekdays,
+                routine and (routine.pk, routine.title, routine.slug, routine.purpose),
+            )
+        )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def feed(profile: Profile, reminders: Iterable[Reminder], site_url: str, now: dt.datetime) -> bytes:
+    """The feed as bytes, built once for what it shows (a person at the reminders cap with
+    every time of day has a feed of about 2 MB that takes seconds to build) and then served
+    from the "feeds" cache until something in it changes."""
+    reminders = list(reminders)
+    key = f"calendar-feed:{_fingerprint(profile, reminders, site_url)}"
+    cache = caches["feeds"]
+    data = cache.get(key)
+    if data is None:
+        data = build_calendar(profile, reminders, site_url, now).to_ical()
+        cache.set(key, data)
+    return bytes(data)
