@@ -527,7 +527,6 @@ def worker_env(vapid: dict[str, str]) -> dict[str, str]:
         "VAPID_PRIVATE_KEY": vapid["private"],
         "VAPID_PUBLIC_KEY": vapid["public"],
         "VAPID_SUBJECT": vapid["subject"],
-        "PUSH_ALLOW_HTTP_ENDPOINTS": "1",
         "PYTHONUNBUFFERED": "1",
     }
 
