@@ -201,6 +201,8 @@ class Push:
     ttl: int
     arrived: float
     arrived_clock: float
+    #: The Topic header (RFC 8030: a push with the same topic replaces an undelivered one).
+    topic: str | None = None
 
 
 @dataclass
@@ -383,6 +385,7 @@ class PushReceiver:
                         ttl=int(ttl),
                         arrived=arrived,
                         arrived_clock=arrived_clock,
+                        topic=headers.get("Topic"),
                     )
                 )
                 self._lock.notify_all()

@@ -325,6 +325,8 @@ def _result_text(attempt: DeliveryAttempt) -> str:
         return "sent"
     if attempt.result == DeliveryResult.GONE:
         return "this browser no longer accepts our notifications, so we removed it"
+    if attempt.result == DeliveryResult.RETRY and attempt.status_code is None:
+        return "not reached: its push service did not answer in time; try again later"
     if attempt.result == DeliveryResult.RETRY:
         return "the push service is busy; try again in a minute"
     return "it did not go through"
