@@ -37,7 +37,7 @@ import socket
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -362,18 +362,40 @@ class Claim:
     deadline: float
 
 
-def claim(worker_id: str, *, limit: int, now: dt.datetime | None = None) -> Claim:
-    """Take up to `limit` pending occurrences that nobody holds and that are due to be sent."""
+def claim(
+    worker_id: str,
+    *,
+    limit: int,
+    now: dt.datetime | None = None,
+    held_per_person: Mapping[int, int] | None = None,
+    per_person: int | None = None,
+) -> Claim:
+    """Take up to `limit` pending occurrences that nobody holds and that are due to be sent.
+
+    With `per_person`, at most that many of one person's occurrences are held at once
+    (counting `held_per_person`, what this worker holds already): the others wait for a
+    later pass, so one person's many reminders never fill a batch.
+    """
     now = now or timezone.now()
     started = time.monotonic()
     until = now + lease()
+    window = limit * 3 + 100 if per_person else limit
     with transaction.atomic():
-        ids = list(
-            Occurrence.objects.select_for_update(skip_locked=True)
+        rows = list(
+            Occurrence.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(_claim_free(now))
             .order_by("scheduled_for", "pk")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "reminder__user_id")[:window]
         )
+        taken: Counter[int] = Counter(held_per_person or {})
+        ids: list[int] = []
+        for pk, user_id in rows:
+            if per_person is not None and taken[user_id] >= per_person:
+                continue
+            taken[user_id] += 1
+            ids.append(pk)
+            if len(ids) >= limit:
+                break
         if ids:
             Occurrence.objects.filter(_claim_free(now), pk__in=ids).update(
                 claimed_until=until, claimed_by=worker_id
@@ -399,6 +421,8 @@ def _backoff(attempt_number: int, retry_after: float | None) -> dt.timedelta:
 
 #: One person's requests open at once, whatever their devices' push services.
 PERSON_CONCURRENCY = 4
+#: One person's occurrences a worker holds at once (the rest wait for a later pass).
+PERSON_OPEN_OCCURRENCES = 3
 #: A pass that is not draining stops waiting for answers after this long without one: the
 #: requests still open (slow devices) finish in the background while the next pass claims
 #: more work.
@@ -423,8 +447,9 @@ class _Open:
 class Dispatcher:
     """Sends the claimed occurrences' pushes fairly, and records each as it finishes.
 
-    - At most `threads` requests at once, PUSH_HOST_CONCURRENCY to one push service and
-      PERSON_CONCURRENCY for one person, so devices that hang hold only a few threads.
+    - At most `threads` requests at once, PUSH_HOST_CONCURRENCY to one push service,
+      PERSON_CONCURRENCY for one person and one to a device, so devices that hang hold
+      only a few threads.
     - Jobs go in turns: every person's first push before anyone's second.
     - A device whose push service timed out is deferred (recorded as such) for
       PUSH_SLOW_DEVICE_BACKOFF_SECONDS; its occurrence is retried after that.
@@ -442,6 +467,7 @@ class Dispatcher:
         self.open: dict[int, _Open] = {}
         self.host_busy: Counter[str] = Counter()
         self.person_busy: Counter[int] = Counter()
+        self.device_busy: set[int] = set()  # one request at a time to a device
         self.slow_until: dict[int, float] = {}
         self.finished: list[tuple[Job, DeliveryAttempt | None]] = []
         self.seq = itertools.count()
@@ -526,8 +552,10 @@ class Dispatcher:
         """Send what can be sent and record what finishes; with `drain` until all is done,
         else until no answer comes for PASS_WAIT_SECONDS (slow requests go on meanwhile)."""
         while True:
-            self._dispatch()
+            # Record what finished before sending more: a push is on record before the next
+            # one to the same person starts.
             self._finish(report)
+            self._dispatch()
             if not self.inflight:
                 if not self.queue:
                     break
@@ -567,11 +595,14 @@ class Dispatcher:
                 self.finished.append((job, _deferred(job, slow_until - now)))
                 continue
             person = job.subscription.user_id
-            if self.host_busy[job.host] >= host_limit or self.person_busy[person] >= (
-                PERSON_CONCURRENCY
+            if (
+                self.host_busy[job.host] >= host_limit
+                or self.person_busy[person] >= PERSON_CONCURRENCY
+                or job.subscription.pk in self.device_busy
             ):
                 aside.append(item)
                 continue
+            self.device_busy.add(job.subscription.pk)
             self.host_busy[job.host] += 1
             self.person_busy[person] += 1
             future = self.pool.submit(
@@ -591,6 +622,7 @@ class Dispatcher:
             job = self.inflight.pop(future)
             self.host_busy[job.host] -= 1
             self.person_busy[job.subscription.user_id] -= 1
+            self.device_busy.discard(job.subscription.pk)
             attempt = future.result()
             if getattr(attempt, "timed_out", False):
                 self.slow_until[job.subscription.pk] = (
@@ -756,7 +788,14 @@ class Worker:
         self.dispatcher.pump(report, drain=False)  # what finished meanwhile
         room = self.batch_size - len(self.dispatcher.open)
         if room > 0:
-            held = claim(self.worker_id, limit=room)
+            held = claim(
+                self.worker_id,
+                limit=room,
+                held_per_person=Counter(
+                    o.occurrence.reminder.user_id for o in self.dispatcher.open.values()
+                ),
+                per_person=PERSON_OPEN_OCCURRENCES,
+            )
             report.claimed = len(held.occurrences)
             report.steps["claim"] = time.monotonic() - started - report.steps["record"]
             self.dispatcher.add(held, report)
