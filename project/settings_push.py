@@ -67,7 +67,9 @@ PUSH_TIMEOUT_SECONDS = envpositive("PUSH_TIMEOUT_SECONDS", 5)
 PUSH_THREADS = int(envpositive("PUSH_THREADS", 16))
 #: Requests one worker has open at once to one push service (host and port), so a service
 #: that hangs holds at most this many of the PUSH_THREADS.
-PUSH_HOST_CONCURRENCY = int(envpositive("PUSH_HOST_CONCURRENCY", 4))
+PUSH_HOST_CONCURRENCY = int(envpositive("PUSH_HOST_CONCURRENCY", 8))
+#: Requests one worker has open at once for one person (all their devices together).
+PUSH_PERSON_CONCURRENCY = int(envpositive("PUSH_PERSON_CONCURRENCY", 4))
 #: A device whose push service timed out is not tried again for this long (its reminders are
 #: retried after it).
 PUSH_SLOW_DEVICE_BACKOFF_SECONDS = envpositive("PUSH_SLOW_DEVICE_BACKOFF_SECONDS", 300)

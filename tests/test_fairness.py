@@ -185,9 +185,9 @@ def test_a_worker_killed_with_sigkill_between_sends_resumes_with_the_devices_not
     reminder.save()
     env = {
         **worker_env(vapid_keys),
-        # One request at a time, so the order of sends is the order of the devices; each
-        # answer is on record before the next request starts.
-        "PUSH_THREADS": "1",
+        # One request at a time for the person, so the order of sends is the order of the
+        # devices, and each answer is on record before the next request starts.
+        "PUSH_PERSON_CONCURRENCY": "1",
         "PUSH_TIMEOUT_SECONDS": "2",
         "REMINDERS_LEASE_SECONDS": "8",
     }

@@ -419,8 +419,6 @@ def _backoff(attempt_number: int, retry_after: float | None) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, MAX_RETRY_DELAY_SECONDS))
 
 
-#: One person's requests open at once, whatever their devices' push services.
-PERSON_CONCURRENCY = 4
 #: One person's occurrences a worker holds at once (the rest wait for a later pass).
 PERSON_OPEN_OCCURRENCES = 3
 #: A pass that is not draining stops waiting for answers after this long without one: the
@@ -448,15 +446,18 @@ class Dispatcher:
     """Sends the claimed occurrences' pushes fairly, and records each as it finishes.
 
     - At most `threads` requests at once, PUSH_HOST_CONCURRENCY to one push service,
-      PERSON_CONCURRENCY for one person and one to a device, so devices that hang hold
+      PUSH_PERSON_CONCURRENCY for one person and one to a device, so devices that hang hold
       only a few threads.
     - Jobs go in turns: every person's first push before anyone's second.
     - A device whose push service timed out is deferred (recorded as such) for
       PUSH_SLOW_DEVICE_BACKOFF_SECONDS; its occurrence is retried after that.
     - A push not started within REMINDERS_OCCURRENCE_DEADLINE_SECONDS of its occurrence's
       claim (or too close to the lease's end) is left for a later pass.
-    - Each finished push is recorded at once (a few at a time, one transaction each), so a
-      worker killed with SIGKILL re-sends at most the requests that were on their way.
+    - Each finished push is recorded at once (those that finished together in one
+      transaction), and its device and person count as busy until it is: a device never has
+      more than one push that is not on record, so a worker killed with SIGKILL re-sends at
+      most one request per device (the one on its way). Other people's pushes go on while a
+      record is written.
     """
 
     def __init__(self, pool: ThreadPoolExecutor, threads: int) -> None:
@@ -552,10 +553,8 @@ class Dispatcher:
         """Send what can be sent and record what finishes; with `drain` until all is done,
         else until no answer comes for PASS_WAIT_SECONDS (slow requests go on meanwhile)."""
         while True:
-            # Record what finished before sending more: a push is on record before the next
-            # one to the same person starts.
-            self._finish(report)
             self._dispatch()
+            self._finish(report)
             if not self.inflight:
                 if not self.queue:
                     break
@@ -597,7 +596,7 @@ class Dispatcher:
             person = job.subscription.user_id
             if (
                 self.host_busy[job.host] >= host_limit
-                or self.person_busy[person] >= PERSON_CONCURRENCY
+                or self.person_busy[person] >= settings.PUSH_PERSON_CONCURRENCY
                 or job.subscription.pk in self.device_busy
             ):
                 aside.append(item)
@@ -621,8 +620,6 @@ class Dispatcher:
         for future in done:
             job = self.inflight.pop(future)
             self.host_busy[job.host] -= 1
-            self.person_busy[job.subscription.user_id] -= 1
-            self.device_busy.discard(job.subscription.pk)
             attempt = future.result()
             if getattr(attempt, "timed_out", False):
                 self.slow_until[job.subscription.pk] = (
@@ -652,6 +649,10 @@ class Dispatcher:
         report.pushes += len(sent_now)
         report.delivered += sum(a.result == DeliveryResult.DELIVERED for a in sent_now)
         for job, attempt in finished:
+            if attempt is not None and not getattr(attempt, "deferred", False):
+                # On record now: the device and its person may have the next push.
+                self.person_busy[job.subscription.user_id] -= 1
+                self.device_busy.discard(job.subscription.pk)
             assert job.occurrence is not None
             opened = self.open[job.occurrence.pk]
             opened.outcome.append(attempt)

@@ -18,6 +18,7 @@ Answers, as the push services document them:
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import email.utils
 import functools
@@ -25,10 +26,12 @@ import http.client
 import io
 import json
 import logging
+import select
 import socket
 import ssl
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -201,11 +204,79 @@ _tls = ssl.create_default_context()
 MAX_ANSWER_BYTES = 64 * 1024
 
 
+#: An idle kept-alive connection is dropped after this long, or when the service closed it.
+IDLE_CONNECTION_SECONDS = 30
+#: Idle connections kept per (push service, address).
+IDLE_CONNECTIONS_PER_ADDRESS = 32
+
+_PoolKey = tuple[str, str, int, str]
+
+
+class _Connection:
+    """One kept-alive connection to one vetted address of one push service."""
+
+    def __init__(self, key: _PoolKey, sock: socket.socket) -> None:
+        self.key = key
+        self.timed = _DeadlineSocket(sock, 0.0)
+        self.http = http.client.HTTPConnection(key[1], key[2])
+        self.http.sock = self.timed  # type: ignore[assignment]  # sendall/makefile/close only
+        self.idle_since = 0.0
+
+    def dropped(self) -> bool:
+        """Closed by the service meanwhile (readable while idle means EOF), or idle too long."""
+        if time.monotonic() - self.idle_since > IDLE_CONNECTION_SECONDS:
+            return True
+        try:
+            return bool(select.select([self.timed.sock], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    def close(self) -> None:
+        self.http.close()
+        with contextlib.suppress(OSError):
+            self.timed.sock.close()
+
+
+class _Pool:
+    """Idle connections by (scheme, host, port, vetted address), shared by every thread.
+
+    A connection is reused only for a push whose own check, just made, vetted that same
+    address for that same host: a pooled connection never outlives the check that allows it.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.idle: dict[_PoolKey, list[_Connection]] = defaultdict(list)
+
+    def take(self, key: _PoolKey) -> _Connection | None:
+        while True:
+            with self.lock:
+                connections = self.idle.get(key)
+                if not connections:
+                    return None
+                connection = connections.pop()
+            if not connection.dropped():
+                return connection
+            connection.close()
+
+    def give(self, connection: _Connection) -> None:
+        connection.idle_since = time.monotonic()
+        with self.lock:
+            idle = self.idle[connection.key]
+            if len(idle) < IDLE_CONNECTIONS_PER_ADDRESS:
+                idle.append(connection)
+                return
+        connection.close()
+
+
+_pool = _Pool()
+
+
 class _PinnedPost:
     """A requests-like `post` for pywebpush that connects only to the vetted addresses of
     `target` (with the endpoint's own host name in the Host header and for TLS), with a
-    connect deadline and a total deadline for the whole request. One connection per push:
-    a pool would let a connection made to one address serve a later DNS answer.
+    connect deadline and a total deadline for the whole request (connect, TLS, send, answer).
+    Connections are kept alive per vetted address (`_Pool`).
     """
 
     def __init__(self, target: endpoints.Target) -> None:
@@ -214,42 +285,71 @@ class _PinnedPost:
     def post(
         self, url: str, data: bytes | None = None, headers: Any = None, timeout: float = 5
     ) -> _Response:
-        started = time.monotonic()
-        deadline = started + settings.PUSH_TIMEOUT_SECONDS
-        sock = self._connect(deadline)
+        deadline = time.monotonic() + settings.PUSH_TIMEOUT_SECONDS
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = dict(headers or {})
+        connection = self._pooled()
+        if connection is not None:
+            try:
+                return self._exchange(connection, deadline, path, data, headers)
+            except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+                pass  # closed by the service as it was reused: once more on a new connection
+        return self._exchange(self._connect(deadline), deadline, path, data, headers)
+
+    def _pooled(self) -> _Connection | None:
+        target = self.target
+        for address in target.addresses:
+            connection = _pool.take((target.scheme, target.host, target.port, address))
+            if connection is not None:
+                return connection
+        return None
+
+    def _exchange(
+        self,
+        connection: _Connection,
+        deadline: float,
+        path: str,
+        data: bytes | None,
+        headers: dict[str, str],
+    ) -> _Response:
+        connection.timed.deadline = deadline
+        keep = False
         try:
-            if self.target.scheme == "https":
-                sock.settimeout(max(deadline - time.monotonic(), 0.001))
-                sock = _tls.wrap_socket(sock, server_hostname=self.target.host)
-            timed = _DeadlineSocket(sock, deadline)
-            connection = http.client.HTTPConnection(self.target.host, self.target.port)
-            connection.sock = timed  # type: ignore[assignment]  # sendall/makefile/close only
-            parts = urlsplit(url)
-            path = parts.path or "/"
-            if parts.query:
-                path += "?" + parts.query
-            connection.request(
-                "POST", path, body=data, headers={**dict(headers or {}), "Connection": "close"}
-            )
-            response = connection.getresponse()
+            connection.http.request("POST", path, body=data, headers=headers)
+            response = connection.http.getresponse()
             body = response.read(MAX_ANSWER_BYTES)
+            keep = not response.will_close and response.isclosed()
             return _Response(response, body)
         finally:
-            sock.close()
+            if keep:
+                _pool.give(connection)
+            else:
+                connection.close()
 
-    def _connect(self, deadline: float) -> socket.socket:
+    def _connect(self, deadline: float) -> _Connection:
         error: OSError | None = None
-        for address in self.target.addresses:
+        target = self.target
+        for address in target.addresses:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
             try:
-                return socket.create_connection(
-                    (address, self.target.port),
+                sock = socket.create_connection(
+                    (address, target.port),
                     timeout=min(settings.PUSH_CONNECT_TIMEOUT_SECONDS, left),
                 )
             except OSError as exc:
                 error = exc
+                continue
+            if target.scheme == "https":
+                try:
+                    sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                    sock = _tls.wrap_socket(sock, server_hostname=target.host)
+                except BaseException:
+                    sock.close()
+                    raise
+            return _Connection((target.scheme, target.host, target.port, address), sock)
         if isinstance(error, TimeoutError) or error is None:
             raise TimeoutError("The push service did not accept the connection in time.")
         raise ConnectionError(f"Could not connect: {error}")
