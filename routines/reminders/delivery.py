@@ -29,6 +29,7 @@ retry: devices that already got it (or refused it for good) are skipped.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import itertools
 import logging
@@ -155,7 +156,7 @@ class Job:
     occurrence: Occurrence | None = None
     topic: str | None = None
 
-    @property
+    @functools.cached_property
     def host(self) -> str:
         """The push service (host and port) the job goes to."""
         return urlsplit(self.subscription.endpoint).netloc.lower()
@@ -425,6 +426,9 @@ PERSON_OPEN_OCCURRENCES = 3
 #: requests still open (slow devices) finish in the background while the next pass claims
 #: more work.
 PASS_WAIT_SECONDS = 0.05
+#: Answers are recorded this many at a time, or after this long, whichever comes first.
+RECORD_GROUP = 64
+RECORD_GATHER_SECONDS = 0.01
 TIMED_OUT = "The push service did not answer."
 DEFERRED = "Deferred: this device's push service timed out recently."
 
@@ -463,7 +467,8 @@ class Dispatcher:
     def __init__(self, pool: ThreadPoolExecutor, threads: int) -> None:
         self.pool = pool
         self.threads = threads
-        self.queue: list[tuple[int, Job]] = []
+        #: Queued pushes per push service (host and port), each a heap in turn order.
+        self.queues: dict[str, list[tuple[int, Job]]] = defaultdict(list)
         self.inflight: dict[Future[DeliveryAttempt], Job] = {}
         self.open: dict[int, _Open] = {}
         self.host_busy: Counter[str] = Counter()
@@ -471,6 +476,7 @@ class Dispatcher:
         self.device_busy: set[int] = set()  # one request at a time to a device
         self.slow_until: dict[int, float] = {}
         self.finished: list[tuple[Job, DeliveryAttempt | None]] = []
+        self.finished_since = 0.0
         self.seq = itertools.count()
 
     @property
@@ -520,12 +526,10 @@ class Dispatcher:
                 turns[user_id] += 1
                 # In turns: (turn, sequence) keeps every person's first push ahead of
                 # anyone's second, and earlier claims ahead of later ones within a turn.
+                job = Job(subscription, data, occurrence, payload["tag"])
                 heapq.heappush(
-                    self.queue,
-                    (
-                        (turn << 32) + next(self.seq),
-                        Job(subscription, data, occurrence, payload["tag"]),
-                    ),
+                    self.queues[job.host],
+                    ((turn << 32) + next(self.seq), job),
                 )
         self._finish(report)
 
@@ -549,25 +553,44 @@ class Dispatcher:
             if subscription_id is not None and until > self.slow_until.get(subscription_id, 0):
                 self.slow_until[subscription_id] = until
 
-    def pump(self, report: PassReport, *, drain: bool) -> None:
+    def pump(self, report: PassReport, *, drain: bool, refill_below: int | None = None) -> None:
         """Send what can be sent and record what finishes; with `drain` until all is done,
-        else until no answer comes for PASS_WAIT_SECONDS (slow requests go on meanwhile)."""
+        else until no answer comes for PASS_WAIT_SECONDS (slow requests go on meanwhile) or,
+        with `refill_below`, until fewer occurrences than that are open (time to claim more).
+
+        Answers are recorded in groups (RECORD_GROUP, or after RECORD_GATHER_SECONDS) while
+        the other requests go on.
+        """
         while True:
+            if not drain and refill_below is not None and len(self.open) < refill_below:
+                break
             self._dispatch()
-            self._finish(report)
+            now = time.monotonic()
+            if self.finished and (
+                not self.inflight
+                or len(self.finished) >= RECORD_GROUP
+                or now - self.finished_since >= RECORD_GATHER_SECONDS
+            ):
+                self._finish(report)
+                continue  # send what the record freed
             if not self.inflight:
-                if not self.queue:
+                if not self.queued:
                     break
                 continue  # every queued job was deferred or dropped: go on with the rest
-            done, _ = wait(
-                list(self.inflight),
-                timeout=None if drain else PASS_WAIT_SECONDS,
-                return_when=FIRST_COMPLETED,
-            )
+            timeout = None if drain else PASS_WAIT_SECONDS
+            if self.finished:
+                left = max(self.finished_since + RECORD_GATHER_SECONDS - now, 0.0)
+                timeout = left if timeout is None else min(timeout, left)
+            done, _ = wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)
             self._collect(done)
-            if not done:
+            if not done and not self.finished and not drain:
                 break
         self._finish(report)
+
+    def _done(self, job: Job, attempt: DeliveryAttempt | None) -> None:
+        if not self.finished:
+            self.finished_since = time.monotonic()
+        self.finished.append((job, attempt))
 
     def wait(self, timeout: float) -> None:
         """Wait up to `timeout` for an open request to finish (an idle worker's nap)."""
@@ -576,33 +599,44 @@ class Dispatcher:
                 wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)[0]
             )
 
+    @property
+    def queued(self) -> bool:
+        return any(self.queues.values())
+
     def _dispatch(self) -> None:
+        """Start queued pushes while threads are free: from the push services with a free
+        slot, the one whose next push comes first in turn."""
         now = time.monotonic()
-        aside: list[tuple[int, Job]] = []
+        aside: dict[str, list[tuple[int, Job]]] = defaultdict(list)
         occurrence_deadline = settings.REMINDERS_OCCURRENCE_DEADLINE_SECONDS
         host_limit = settings.PUSH_HOST_CONCURRENCY
-        while self.queue and len(self.inflight) < self.threads:
-            item = heapq.heappop(self.queue)
+        person_limit = settings.PUSH_PERSON_CONCURRENCY
+        while len(self.inflight) < self.threads:
+            heads = [
+                (queue[0][0], host)
+                for host, queue in self.queues.items()
+                if queue and self.host_busy[host] < host_limit
+            ]
+            if not heads:
+                break
+            host = min(heads)[1]
+            item = heapq.heappop(self.queues[host])
             job = item[1]
             assert job.occurrence is not None
             opened = self.open[job.occurrence.pk]
             if now > opened.held.deadline or now > opened.opened + occurrence_deadline:
-                self.finished.append((job, None))
+                self._done(job, None)
                 continue
             slow_until = self.slow_until.get(job.subscription.pk, 0.0)
             if slow_until > now:
-                self.finished.append((job, _deferred(job, slow_until - now)))
+                self._done(job, _deferred(job, slow_until - now))
                 continue
             person = job.subscription.user_id
-            if (
-                self.host_busy[job.host] >= host_limit
-                or self.person_busy[person] >= settings.PUSH_PERSON_CONCURRENCY
-                or job.subscription.pk in self.device_busy
-            ):
-                aside.append(item)
+            if self.person_busy[person] >= person_limit or job.subscription.pk in self.device_busy:
+                aside[host].append(item)
                 continue
             self.device_busy.add(job.subscription.pk)
-            self.host_busy[job.host] += 1
+            self.host_busy[host] += 1
             self.person_busy[person] += 1
             future = self.pool.submit(
                 attempt_push,
@@ -613,8 +647,9 @@ class Dispatcher:
                 topic=job.topic,
             )
             self.inflight[future] = job
-        for item in aside:
-            heapq.heappush(self.queue, item)
+        for host, items in aside.items():
+            for item in items:
+                heapq.heappush(self.queues[host], item)
 
     def _collect(self, done: Iterable[Future[DeliveryAttempt]]) -> None:
         for future in done:
@@ -625,7 +660,7 @@ class Dispatcher:
                 self.slow_until[job.subscription.pk] = (
                     time.monotonic() + settings.PUSH_SLOW_DEVICE_BACKOFF_SECONDS
                 )
-            self.finished.append((job, attempt))
+            self._done(job, attempt)
 
     def _finish(self, report: PassReport) -> None:
         """Record the finished pushes, then mark the occurrences that have all their answers."""
@@ -775,6 +810,7 @@ class Worker:
         self.threads = threads or settings.PUSH_THREADS
         self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="push")
         self.dispatcher = Dispatcher(self.pool, self.threads)
+        self.more_due = False
 
     @property
     def busy(self) -> bool:
@@ -788,7 +824,7 @@ class Worker:
         report.steps["record"] = time.monotonic() - started
         self.dispatcher.pump(report, drain=False)  # what finished meanwhile
         room = self.batch_size - len(self.dispatcher.open)
-        if room > 0:
+        if room >= self.batch_size // 4 or not self.dispatcher.open:
             held = claim(
                 self.worker_id,
                 limit=room,
@@ -800,8 +836,11 @@ class Worker:
             report.claimed = len(held.occurrences)
             report.steps["claim"] = time.monotonic() - started - report.steps["record"]
             self.dispatcher.add(held, report)
+            # More are due if the claim was full: come back for them when there is room.
+            self.more_due = len(held.occurrences) >= room
         sending = time.monotonic()
-        self.dispatcher.pump(report, drain=drain)
+        refill = self.batch_size // 2 if self.more_due else None
+        self.dispatcher.pump(report, drain=drain, refill_below=refill)
         report.steps["send"] = time.monotonic() - sending
         report.seconds = time.monotonic() - started
         return report
