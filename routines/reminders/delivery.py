@@ -12,18 +12,24 @@ PostgreSQL:
    come, setting `claimed_until` (a lease) and `claimed_by`. PostgreSQL skips rows another
    worker is claiming (`FOR UPDATE SKIP LOCKED`); SQLite runs the transaction with the write
    lock held (`BEGIN IMMEDIATE`), and the UPDATE re-checks the claim either way.
-3. send: push to every device of each occurrence's owner at once, from a small thread pool, so
-   one slow or failing device never holds up the others. Nothing is sent once the lease is too
-   close to its end: another worker may take the occurrence after it.
-4. mark: in one transaction, record every attempt, remove devices that are gone, and mark each
-   occurrence sent (a device got it, or the person has no device: the app shows it), retry
-   later with backoff (only temporary failures: 429, 5xx, timeouts; Retry-After honoured),
-   failed (after the last attempt, or a permanent failure), or released (devices left untried
-   near the lease's end; the next pass sends to those only).
+3. send: the Dispatcher pushes to every device of each occurrence's owner from a thread pool,
+   fairly: in turns (everyone's first push before anyone's second), at most
+   PUSH_HOST_CONCURRENCY requests to one push service, PUSH_PERSON_CONCURRENCY for one person
+   and one per device; a device that timed out is deferred for
+   PUSH_SLOW_DEVICE_BACKOFF_SECONDS; pushes not started within
+   REMINDERS_OCCURRENCE_DEADLINE_SECONDS (or near the lease's end) wait for a later pass. A
+   pass does not wait for slow requests: they finish while the next pass claims more.
+4. mark: each answer is recorded as it comes (a few at a time; devices that are gone are
+   removed), and an occurrence with all its answers is marked sent (a device got it, or the
+   person has no device: the app shows it), retry later with backoff (only temporary
+   failures: 429, 5xx, timeouts; Retry-After honoured), failed (after the last attempt, or a
+   permanent failure), or released (devices left untried; the next pass sends to those only).
 
 A worker killed between claim and send loses nothing: the occurrence stays pending, its lease
 runs out and another pass sends it. A device never gets the same occurrence twice from a
-retry: devices that already got it (or refused it for good) are skipped.
+retry: devices that already got it (or refused it for good) are skipped, and as each answer
+is on record before the device gets another push, a worker killed with SIGKILL re-sends at
+most the one request per device that was on its way.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import socket
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,26 +166,6 @@ class Job:
     def host(self) -> str:
         """The push service (host and port) the job goes to."""
         return urlsplit(self.subscription.endpoint).netloc.lower()
-
-
-def send_all(
-    jobs: Sequence[Job],
-    *,
-    ttl: int,
-    pool: ThreadPoolExecutor,
-    deadline: float | None = None,
-) -> list[DeliveryAttempt | None]:
-    """Push every job concurrently; the attempts in job order (unsaved). A job not started
-    before `deadline` (time.monotonic()) is skipped: None in its place."""
-
-    def one(job: Job) -> DeliveryAttempt | None:
-        if deadline is not None and time.monotonic() > deadline:
-            return None
-        return attempt_push(
-            job.subscription, job.data, ttl=ttl, occurrence=job.occurrence, topic=job.topic
-        )
-
-    return list(pool.map(one, jobs))
 
 
 #: The test notification waits this much longer than the push deadline for its threads.
