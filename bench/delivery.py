@@ -362,7 +362,6 @@ def run_scenario(
         VAPID_PRIVATE_KEY=vapid["private"],
         VAPID_PUBLIC_KEY=vapid["public"],
         VAPID_SUBJECT=SUBJECT,
-        PUSH_ALLOW_HTTP_ENDPOINTS="1",
         PYTHONUNBUFFERED="1",
     )
     logs, procs = [], []

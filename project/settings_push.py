@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import envbool, envpositive
+from .env import envbool, envlist, envpositive
 
 _BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,12 +51,30 @@ if VAPID_PRIVATE_KEY and not VAPID_SUBJECT.startswith(("mailto:", "https://")):
         "https://your.site"
     )
 
-#: Plain-http push endpoints (a local test receiver): development and tests only.
-PUSH_ALLOW_HTTP_ENDPOINTS = envbool("PUSH_ALLOW_HTTP_ENDPOINTS", _DEBUG)
-#: Seconds to wait for a push service before counting the attempt as a temporary failure.
+#: Loopback and plain-http endpoints (the test suite's local push receiver). Not read from the
+#: environment: only project/settings_test.py turns it on; development has DEBUG for that.
+PUSH_TEST_LOCAL_ENDPOINTS = False
+#: Hosts push endpoints may be on ("*.example.com" for a suffix); empty: any public host.
+#: The browsers' push services: fcm.googleapis.com,updates.push.services.mozilla.com,
+#: *.notify.windows.com,web.push.apple.com
+PUSH_ALLOWED_HOSTS = envlist("PUSH_ALLOWED_HOSTS", "")
+#: Seconds to wait for a push service to accept the connection.
+PUSH_CONNECT_TIMEOUT_SECONDS = envpositive("PUSH_CONNECT_TIMEOUT_SECONDS", 3)
+#: Seconds one push request may take in all (connect, TLS, send, answer); after it the attempt
+#: is a temporary failure. The test notification waits at most this long too.
 PUSH_TIMEOUT_SECONDS = envpositive("PUSH_TIMEOUT_SECONDS", 5)
 #: Devices one worker sends to at the same time.
-PUSH_THREADS = int(envpositive("PUSH_THREADS", 8))
+PUSH_THREADS = int(envpositive("PUSH_THREADS", 16))
+#: Requests one worker has open at once to one push service (host and port), so a service
+#: that hangs holds at most this many of the PUSH_THREADS.
+PUSH_HOST_CONCURRENCY = int(envpositive("PUSH_HOST_CONCURRENCY", 8))
+#: Requests one worker has open at once for one person (all their devices together).
+PUSH_PERSON_CONCURRENCY = int(envpositive("PUSH_PERSON_CONCURRENCY", 4))
+#: A device whose push service timed out is not tried again for this long (its reminders are
+#: retried after it).
+PUSH_SLOW_DEVICE_BACKOFF_SECONDS = envpositive("PUSH_SLOW_DEVICE_BACKOFF_SECONDS", 300)
+#: Devices (browsers with notifications on) one account may have.
+PUSH_MAX_DEVICES = int(envpositive("PUSH_MAX_DEVICES", 10))
 #: How long a push service keeps a reminder for a phone that is offline (seconds).
 PUSH_REMINDER_TTL_SECONDS = int(envpositive("PUSH_REMINDER_TTL_SECONDS", 15 * 60))
 
@@ -66,6 +84,9 @@ REMINDERS_BATCH_SIZE = int(envpositive("REMINDERS_BATCH_SIZE", 200))
 REMINDERS_LEASE_SECONDS = envpositive("REMINDERS_LEASE_SECONDS", 60)
 #: After downtime, the newest due time is still sent if it is at most this old.
 REMINDERS_CATCH_UP_GRACE_SECONDS = envpositive("REMINDERS_CATCH_UP_GRACE_SECONDS", 10 * 60)
+#: Seconds an occurrence's pushes may wait for a free slot in one pass; those not started by
+#: then are retried later, so one person's many devices never hold a pass up.
+REMINDERS_OCCURRENCE_DEADLINE_SECONDS = envpositive("REMINDERS_OCCURRENCE_DEADLINE_SECONDS", 20)
 #: Sending rounds per occurrence before it is recorded as failed.
 REMINDERS_MAX_ATTEMPTS = int(envpositive("REMINDERS_MAX_ATTEMPTS", 5))
 #: The first retry waits this long, doubling each time (a Retry-After answer can ask for more).

@@ -33,7 +33,7 @@ from pathlib import Path  # noqa: E402
 
 from .settings import DATABASES  # noqa: E402
 
-PUSH_ALLOW_HTTP_ENDPOINTS = True  # the local push receiver speaks plain HTTP
+PUSH_TEST_LOCAL_ENDPOINTS = True  # the local push receiver: plain HTTP on 127.0.0.1
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # tests/test_worker.py starts worker processes that share the test database: a file, in
     # memory-backed /dev/shm where there is one, named per run so parallel runs do not collide.

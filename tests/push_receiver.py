@@ -201,6 +201,8 @@ class Push:
     ttl: int
     arrived: float
     arrived_clock: float
+    #: The Topic header (RFC 8030: a push with the same topic replaces an undelivered one).
+    topic: str | None = None
 
 
 @dataclass
@@ -383,6 +385,7 @@ class PushReceiver:
                         ttl=int(ttl),
                         arrived=arrived,
                         arrived_clock=arrived_clock,
+                        topic=headers.get("Topic"),
                     )
                 )
                 self._lock.notify_all()
@@ -485,7 +488,7 @@ def use_fresh_vapid_keys(settings: Any, receiver: PushReceiver) -> dict[str, str
     """New VAPID keys in the (pytest-django) settings; the receiver accepts only their
     signatures, over plain http. Returns the keys and the subject."""
     keys = configure_vapid(settings)
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
+    settings.PUSH_TEST_LOCAL_ENDPOINTS = True
     receiver.vapid_public_key = keys["public"]
     return keys
 
@@ -518,7 +521,7 @@ def vapid(settings: Any) -> str:
 def no_http_endpoints(settings: Any) -> None:
     """Production: push services are reached over https only."""
     settings.DEBUG = False
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = False
+    settings.PUSH_TEST_LOCAL_ENDPOINTS = False
 
 
 def main(argv: list[str]) -> None:

@@ -274,13 +274,13 @@ def test_a_subscription_with_broken_keys_fails_without_raising(vapid_keys: dict[
 def test_plain_http_endpoints_are_refused_outside_development(
     push_receiver: PushReceiver, vapid_keys: dict[str, str], settings: object
 ) -> None:
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = False
+    settings.PUSH_TEST_LOCAL_ENDPOINTS = False
     device = push_receiver.add_device()
 
     attempt = send_push(subscribe(make_user(), device), PAYLOAD, ttl=60)
 
     assert attempt.result == DeliveryResult.FAILED
-    assert attempt.detail == "The endpoint does not use https."
+    assert attempt.detail == "Refused: The endpoint must use https."
     assert push_receiver.requests == []
 
 
@@ -289,7 +289,7 @@ def test_without_vapid_keys_push_is_off_and_nothing_is_posted(
 ) -> None:
     settings.VAPID_PRIVATE_KEY = ""
     settings.VAPID_PUBLIC_KEY = ""
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
+    settings.PUSH_TEST_LOCAL_ENDPOINTS = True
     device = push_receiver.add_device()
 
     attempt = send_push(subscribe(make_user(), device), PAYLOAD, ttl=60)

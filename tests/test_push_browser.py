@@ -26,6 +26,7 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, Worker, expect
 from routines.reminders.models import HydrationLog, PushSubscription
 
 from .helpers.browser import no_horizontal_scroll, shot, sign_in_browser
+from .helpers.dns import PUBLIC_ADDRESS, fake_dns
 from .helpers.people import make_user
 from .helpers.reminders import make_occurrence
 
@@ -38,6 +39,13 @@ FAKE_P256DH = (
 )
 FAKE_AUTH = "tBHItJI5svbpez7KI4CCXg"
 FAKE_ENDPOINT = "https://push.example.net/wpush/v2/stubbed-device-1"
+
+
+@pytest.fixture(autouse=True)
+def push_service_resolves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stub's push service name resolves (to a public address; nothing is sent there)."""
+    fake_dns(monkeypatch, {"push.example.net": PUBLIC_ADDRESS})
+
 
 #: Replaces the push service: records the options, hands out a fixed subscription.
 STUB_SUBSCRIBE = f"""

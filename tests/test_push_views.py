@@ -25,6 +25,7 @@ from django.utils import timezone
 from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
 from routines.reminders.views.push import device_name
 
+from .helpers.dns import PUBLIC_ADDRESS, PUSH_SERVICES, fake_dns
 from .helpers.html import main_text, messages_of, page_text
 from .helpers.people import signed_in
 from .push_receiver import PushReceiver
@@ -41,6 +42,12 @@ SW_SOURCE = Path(__file__).resolve().parent.parent / "static" / "sw.js"
 
 
 # Helpers ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def push_services_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The push services' names resolve (to a public address; nothing is sent there)."""
+    fake_dns(monkeypatch, dict.fromkeys(PUSH_SERVICES, PUBLIC_ADDRESS))
 
 
 def b64url(data: bytes) -> str:
@@ -183,8 +190,8 @@ def test_a_body_that_is_not_a_json_object_is_refused_with_a_message(
         (lambda d: d["keys"].pop("auth"), "both keys"),
         (lambda d: d["keys"].pop("p256dh"), "both keys"),
         (lambda d: d["keys"].update(auth=""), "both keys"),
-        (lambda d: d.update(endpoint="not a url"), "not a valid web address"),
-        (lambda d: d.update(endpoint="ftp://push.example.com/x"), "not a valid web address"),
+        (lambda d: d.update(endpoint="not a url"), "spaces or control characters"),
+        (lambda d: d.update(endpoint="ftp://push.example.com/x"), "must use https"),
         (lambda d: d["keys"].update(auth="not base64!"), "auth key is not base64url"),
         (lambda d: d["keys"].update(auth=b64url(os.urandom(8))), "auth key should be 16 bytes"),
         (lambda d: d["keys"].update(p256dh=b64url(os.urandom(33))), "p256dh key should be 65"),
@@ -245,7 +252,7 @@ def test_outside_development_the_endpoint_must_be_a_public_https_service(
 def test_a_local_http_receiver_is_accepted_when_the_setting_allows_it(
     client_sam: Client, settings: Any
 ) -> None:
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
+    settings.PUSH_TEST_LOCAL_ENDPOINTS = True
     endpoint = "http://127.0.0.1:8765/push/device-1"
     response = post_json(client_sam, subscription_json(endpoint))
     assert response.status_code == 201
@@ -254,23 +261,25 @@ def test_a_local_http_receiver_is_accepted_when_the_setting_allows_it(
     ]
 
 
-def test_without_the_setting_development_allows_http_and_production_does_not(
+def test_no_environment_variable_lets_production_post_to_local_endpoints(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The default lives once, in the settings: plain-http endpoints only with DEBUG."""
+    """Loopback and plain-http endpoints: DEBUG, or the test settings' own switch, which
+    production settings never read from the environment."""
     import project.settings_push as push_settings
 
-    monkeypatch.delenv("PUSH_ALLOW_HTTP_ENDPOINTS", raising=False)
-    monkeypatch.setenv("DEBUG", "1")
-    assert importlib.reload(push_settings).PUSH_ALLOW_HTTP_ENDPOINTS is True
+    monkeypatch.setenv("PUSH_ALLOW_HTTP_ENDPOINTS", "1")
+    monkeypatch.setenv("PUSH_TEST_LOCAL_ENDPOINTS", "1")
     monkeypatch.setenv("DEBUG", "0")
-    assert importlib.reload(push_settings).PUSH_ALLOW_HTTP_ENDPOINTS is False
+    reloaded = importlib.reload(push_settings)
+    assert reloaded.PUSH_TEST_LOCAL_ENDPOINTS is False
+    assert not hasattr(reloaded, "PUSH_ALLOW_HTTP_ENDPOINTS")
 
 
 def test_without_http_endpoints_allowed_an_http_endpoint_is_refused(
     client_sam: Client, settings: Any
 ) -> None:
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = False
+    settings.PUSH_TEST_LOCAL_ENDPOINTS = False
     response = post_json(client_sam, subscription_json("http://127.0.0.1:8765/b"))
     assert response.status_code == 400
     assert not PushSubscription.objects.exists()
@@ -560,7 +569,7 @@ def test_the_service_worker_loads_nothing_from_other_origins() -> None:
 @pytest.fixture
 def push_service(settings: Any, vapid: str) -> Iterator[PushReceiver]:
     """The local push service (tests/push_receiver.py), checking our VAPID signatures."""
-    settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
+    settings.PUSH_TEST_LOCAL_ENDPOINTS = True
     service = PushReceiver(vapid_public_key=vapid).start()
     yield service
     service.stop()

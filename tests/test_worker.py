@@ -10,22 +10,15 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import io
-import os
-import selectors
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from routines.accounts.models import Profile
@@ -43,6 +36,7 @@ from routines.reminders.models import (
 )
 from tests.helpers.people import make_user
 from tests.helpers.reminders import subscribe
+from tests.helpers.workers import WorkerProcess, worker_env
 from tests.push_receiver import SIMULATED_LATENCY_SECONDS, PushReceiver
 
 pytestmark = pytest.mark.django_db
@@ -499,78 +493,6 @@ def test_the_once_command_sends_what_is_due_logs_the_batch_and_exits(
 
 
 # Worker processes -------------------------------------------------------------------------------
-
-
-def database_url() -> str:
-    """The test database, for worker processes."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        name = str(settings["NAME"])
-        if connection.is_in_memory_db():
-            pytest.fail(
-                "Worker processes need a file database: set DATABASES['default']['TEST']"
-                "['NAME'] to a file in the test settings."
-            )
-        return f"sqlite:///{name}"
-    user = quote(settings.get("USER") or "")
-    password = quote(settings.get("PASSWORD") or "")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings.get("HOST") or ""
-    port = f":{settings['PORT']}" if settings.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{settings['NAME']}"
-
-
-def worker_env(vapid: dict[str, str]) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "VAPID_PRIVATE_KEY": vapid["private"],
-        "VAPID_PUBLIC_KEY": vapid["public"],
-        "VAPID_SUBJECT": vapid["subject"],
-        "PUSH_ALLOW_HTTP_ENDPOINTS": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-class WorkerProcess:
-    """`manage.py reminders_worker` in its own process, with its output read as it comes."""
-
-    def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "reminders_worker", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        self.output = b""
-
-    def wait_for_line(self, text: str, timeout: float = 30) -> None:
-        """Block until the worker prints a line containing `text`."""
-        deadline = time.monotonic() + timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)
-            while text.encode() not in self.output:
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and not selector.select(0)):
-                    raise AssertionError(f"no {text!r} from the worker: {self.text()}")
-                if selector.select(left):
-                    self.output += os.read(self.proc.stdout.fileno(), 65536)
-
-    def stop(self, timeout: float = 60) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=timeout)
-        self.output += out
-        self.errors = err.decode()
-        return self.proc.returncode
-
-    def text(self) -> str:
-        return self.output.decode()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
 
 
 @pytest.fixture

@@ -18,20 +18,24 @@ Answers, as the push services document them:
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import email.utils
 import functools
+import http.client
+import io
 import json
 import logging
+import select
+import socket
+import ssl
 import threading
 import time
-import urllib.request
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-import urllib3
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db import transaction
@@ -39,6 +43,7 @@ from django.utils import timezone
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
+from routines.reminders import endpoints
 from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
 
 logger = logging.getLogger(__name__)
@@ -107,8 +112,8 @@ def generate_vapid_keys() -> tuple[str, str]:
 
 
 def http_endpoints_allowed() -> bool:
-    """Plain-http endpoints (a local receiver) only in development and tests."""
-    return settings.PUSH_ALLOW_HTTP_ENDPOINTS
+    """Plain-http and loopback endpoints (a local receiver) only in development and tests."""
+    return endpoints.local_endpoints_allowed()
 
 
 def _origin(endpoint: str) -> str:
@@ -149,49 +154,205 @@ def _json(data: Mapping[str, Any]) -> bytes:
 class _Response:
     """What pywebpush and `_from_error` read from an answer, as requests would give it."""
 
-    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
+    def __init__(self, response: http.client.HTTPResponse, body: bytes) -> None:
         self.status_code = response.status
         self.reason = response.reason or ""
         self.headers = response.headers
-        self.text = response.data[:500].decode("utf-8", "replace")
+        self.text = body[:500].decode("utf-8", "replace")
 
 
-class _Transport:
-    """A requests-like `post` on one urllib3 pool shared by every thread (thread-safe,
-    connections kept alive per push service). Half the CPU of a requests.Session per push:
-    at hundreds of pushes a second that matters.
+class _DeadlineSocket:
+    """A connected socket whose every send and receive ends by `deadline` (time.monotonic()),
+    so a server that accepts and never answers, or trickles a byte at a time, holds a request
+    no longer than the total deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+
+    def arm(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("The push service did not answer in time.")
+        self.sock.settimeout(left)
+
+    def sendall(self, data: bytes) -> None:
+        self.arm()
+        self.sock.sendall(data)
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class _DeadlineReader(io.RawIOBase):
+    def __init__(self, owner: _DeadlineSocket) -> None:
+        self.owner = owner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self.owner.arm()
+        return self.owner.sock.recv_into(buffer)
+
+
+_tls = ssl.create_default_context()
+#: The most of an answer's body that is read (push services answer with a few bytes).
+MAX_ANSWER_BYTES = 64 * 1024
+
+
+#: An idle kept-alive connection is dropped after this long, or when the service closed it.
+IDLE_CONNECTION_SECONDS = 30
+#: Idle connections kept per (push service, address).
+IDLE_CONNECTIONS_PER_ADDRESS = 32
+
+_PoolKey = tuple[str, str, int, str]
+
+
+class _Connection:
+    """One kept-alive connection to one vetted address of one push service."""
+
+    def __init__(self, key: _PoolKey, sock: socket.socket) -> None:
+        self.key = key
+        self.timed = _DeadlineSocket(sock, 0.0)
+        self.http = http.client.HTTPConnection(key[1], key[2])
+        self.http.sock = self.timed  # type: ignore[assignment]  # sendall/makefile/close only
+        self.idle_since = 0.0
+
+    def dropped(self) -> bool:
+        """Closed by the service meanwhile (readable while idle means EOF), or idle too long."""
+        if time.monotonic() - self.idle_since > IDLE_CONNECTION_SECONDS:
+            return True
+        try:
+            return bool(select.select([self.timed.sock], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    def close(self) -> None:
+        self.http.close()
+        with contextlib.suppress(OSError):
+            self.timed.sock.close()
+
+
+class _Pool:
+    """Idle connections by (scheme, host, port, vetted address), shared by every thread.
+
+    A connection is reused only for a push whose own check, just made, vetted that same
+    address for that same host: a pooled connection never outlives the check that allows it.
     """
 
     def __init__(self) -> None:
-        self.pool = urllib3.PoolManager(num_pools=32, maxsize=32, retries=False)
+        self.lock = threading.Lock()
+        self.idle: dict[_PoolKey, list[_Connection]] = defaultdict(list)
+
+    def take(self, key: _PoolKey) -> _Connection | None:
+        while True:
+            with self.lock:
+                connections = self.idle.get(key)
+                if not connections:
+                    return None
+                connection = connections.pop()
+            if not connection.dropped():
+                return connection
+            connection.close()
+
+    def give(self, connection: _Connection) -> None:
+        connection.idle_since = time.monotonic()
+        with self.lock:
+            idle = self.idle[connection.key]
+            if len(idle) < IDLE_CONNECTIONS_PER_ADDRESS:
+                idle.append(connection)
+                return
+        connection.close()
+
+
+_pool = _Pool()
+
+
+class _PinnedPost:
+    """A requests-like `post` for pywebpush that connects only to the vetted addresses of
+    `target` (with the endpoint's own host name in the Host header and for TLS), with a
+    connect deadline and a total deadline for the whole request (connect, TLS, send, answer).
+    Connections are kept alive per vetted address (`_Pool`).
+    """
+
+    def __init__(self, target: endpoints.Target) -> None:
+        self.target = target
 
     def post(
         self, url: str, data: bytes | None = None, headers: Any = None, timeout: float = 5
     ) -> _Response:
-        response = self.pool.request(
-            "POST",
-            url,
-            body=data,
-            headers=dict(headers or {}),
-            timeout=timeout,
-            retries=False,
-            redirect=False,
-        )
-        return _Response(response)
+        deadline = time.monotonic() + settings.PUSH_TIMEOUT_SECONDS
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = dict(headers or {})
+        connection = self._pooled()
+        if connection is not None:
+            try:
+                return self._exchange(connection, deadline, path, data, headers)
+            except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+                pass  # closed by the service as it was reused: once more on a new connection
+        return self._exchange(self._connect(deadline), deadline, path, data, headers)
 
+    def _pooled(self) -> _Connection | None:
+        target = self.target
+        for address in target.addresses:
+            connection = _pool.take((target.scheme, target.host, target.port, address))
+            if connection is not None:
+                return connection
+        return None
 
-_transport_lock = threading.Lock()
-_transport: _Transport | requests.Session | None = None
+    def _exchange(
+        self,
+        connection: _Connection,
+        deadline: float,
+        path: str,
+        data: bytes | None,
+        headers: dict[str, str],
+    ) -> _Response:
+        connection.timed.deadline = deadline
+        keep = False
+        try:
+            connection.http.request("POST", path, body=data, headers=headers)
+            response = connection.http.getresponse()
+            body = response.read(MAX_ANSWER_BYTES)
+            keep = not response.will_close and response.isclosed()
+            return _Response(response, body)
+        finally:
+            if keep:
+                _pool.give(connection)
+            else:
+                connection.close()
 
-
-def _http() -> _Transport | requests.Session:
-    """The HTTP client: the shared urllib3 pool, or, when proxy variables are set, a requests
-    session that honours them."""
-    global _transport
-    with _transport_lock:
-        if _transport is None:
-            _transport = requests.Session() if urllib.request.getproxies() else _Transport()
-        return _transport
+    def _connect(self, deadline: float) -> _Connection:
+        error: OSError | None = None
+        target = self.target
+        for address in target.addresses:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                sock = socket.create_connection(
+                    (address, target.port),
+                    timeout=min(settings.PUSH_CONNECT_TIMEOUT_SECONDS, left),
+                )
+            except OSError as exc:
+                error = exc
+                continue
+            if target.scheme == "https":
+                try:
+                    sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                    sock = _tls.wrap_socket(sock, server_hostname=target.host)
+                except BaseException:
+                    sock.close()
+                    raise
+            return _Connection((target.scheme, target.host, target.port, address), sock)
+        if isinstance(error, TimeoutError) or error is None:
+            raise TimeoutError("The push service did not accept the connection in time.")
+        raise ConnectionError(f"Could not connect: {error}")
 
 
 _vapid_lock = threading.Lock()
@@ -245,11 +406,18 @@ def attempt_push(
     *,
     ttl: int,
     occurrence: Any = None,
+    topic: str | None = None,
 ) -> DeliveryAttempt:
     """Send one push to one device and return the unsaved attempt. No database access.
 
-    The attempt has an extra attribute `retry_after` (seconds, or None) for temporary failures.
+    The endpoint is checked and resolved again now (`endpoints.vet_endpoint`) and the request
+    goes only to the vetted addresses, within PUSH_TIMEOUT_SECONDS in all. `topic` (the
+    payload's tag by default) lets the push service replace an undelivered push with the
+    same topic instead of stacking a repeat. The attempt has an extra attribute
+    `retry_after` (seconds, or None) for temporary failures, and `timed_out`.
     """
+    if topic is None and not isinstance(payload, bytes):
+        topic = payload.get("tag")
     data = payload if isinstance(payload, bytes) else encode_payload(payload)
     attempt = DeliveryAttempt(
         occurrence=occurrence,
@@ -258,32 +426,42 @@ def attempt_push(
         at=timezone.now(),
     )
     attempt.retry_after = None
+    attempt.timed_out = False
     if not push_configured():
         return _outcome(attempt, DeliveryResult.FAILED, None, "Push is not set up on the server.")
-    if urlsplit(subscription.endpoint).scheme != "https" and not http_endpoints_allowed():
-        return _outcome(attempt, DeliveryResult.FAILED, None, "The endpoint does not use https.")
+    try:
+        target = endpoints.vet_endpoint(subscription.endpoint)
+    except endpoints.UnsafeEndpoint as exc:
+        return _outcome(attempt, DeliveryResult.FAILED, None, f"Refused: {exc}")
+    headers = dict(vapid_headers(subscription.endpoint))
+    if topic:
+        headers["Topic"] = _topic(topic)
     try:
         response = webpush(
             subscription.as_webpush(),
             data=data,
             # Signed here (and reused), so pywebpush is given no claims dict to change.
-            headers=vapid_headers(subscription.endpoint),
+            headers=headers,
             ttl=ttl,
             timeout=settings.PUSH_TIMEOUT_SECONDS,
-            requests_session=_http(),
+            requests_session=_PinnedPost(target),  # type: ignore[arg-type]  # post() only
         )
     except WebPushException as exc:
         return _from_error(attempt, exc)
-    except urllib3.exceptions.NewConnectionError as exc:  # a subclass of the timeout error
-        return _outcome(attempt, DeliveryResult.RETRY, None, f"Network error: {exc}")
-    except (requests.Timeout, urllib3.exceptions.TimeoutError):
+    except TimeoutError:
+        attempt.timed_out = True
         return _outcome(attempt, DeliveryResult.RETRY, None, "The push service did not answer.")
-    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+    except (OSError, http.client.HTTPException) as exc:
         return _outcome(attempt, DeliveryResult.RETRY, None, f"Network error: {exc}")
     except Exception as exc:  # bad keys in the subscription, a key the library refuses
         logger.warning("Push to %s could not be prepared: %r", subscription.pk, exc)
         return _outcome(attempt, DeliveryResult.FAILED, None, f"Could not encrypt: {exc}")
     return _outcome(attempt, DeliveryResult.DELIVERED, response.status_code, "")
+
+
+def _topic(text: str) -> str:
+    """A Topic header value: at most 32 characters of the base64url alphabet (RFC 8030)."""
+    return "".join(c for c in text if c.isascii() and (c.isalnum() or c in "-_"))[:32]
 
 
 def _from_error(attempt: DeliveryAttempt, exc: WebPushException) -> DeliveryAttempt:

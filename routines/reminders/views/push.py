@@ -8,13 +8,12 @@ import base64
 import binascii
 import functools
 import hashlib
-import ipaddress
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.staticfiles import finders
@@ -30,7 +29,7 @@ from django.views.decorators.http import condition, require_GET, require_POST, r
 
 from routines.accounts.http import signed_in
 from routines.accounts.throttle import throttle
-from routines.reminders import delivery, push
+from routines.reminders import delivery, endpoints, push
 from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
 from routines.reminders.throttles import PUSH_SUBSCRIBES, PUSH_TESTS
 
@@ -51,6 +50,10 @@ BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 class BadSubscription(ValueError):
     """The posted subscription cannot be used; the message says why, for the person."""
+
+
+class DeviceLimit(BadSubscription):
+    """The person already has the most devices there can be."""
 
 
 @dataclass(frozen=True)
@@ -86,30 +89,32 @@ def parse_subscription(body: bytes, *, allow_http: bool) -> SubscriptionData:
     _check_key(auth, "auth", max_length=MAX_AUTH, size=AUTH_BYTES)
     if _decode(p256dh)[0] != 0x04:
         raise BadSubscription("The p256dh key is not an uncompressed P-256 public key.")
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _decode(p256dh))
+    except ValueError as error:
+        raise BadSubscription("The p256dh key is not a point on the P-256 curve.") from error
     return SubscriptionData(endpoint=endpoint, p256dh=p256dh, auth=auth)
 
 
 def _check_endpoint(endpoint: str, *, allow_http: bool) -> None:
     if len(endpoint) > MAX_ENDPOINT:
         raise BadSubscription(f"The endpoint is longer than {MAX_ENDPOINT} characters.")
+    try:
+        # Control characters first: NUL cannot even be stored in PostgreSQL.
+        endpoints.check_syntax(endpoint)
+    except endpoints.UnsafeEndpoint as error:
+        raise BadSubscription(str(error)) from error
     schemes = ["https", "http"] if allow_http else ["https"]
     try:
         URLValidator(schemes=schemes)(endpoint)
     except ValidationError as error:
-        if urlsplit(endpoint).scheme == "http":
-            raise BadSubscription("The endpoint must use https.") from error
         raise BadSubscription("The endpoint is not a valid web address.") from error
-    if allow_http:
-        return
-    # The server will post to this address: outside development, never to this machine or a
-    # private network.
-    host = (urlsplit(endpoint).hostname or "").rstrip(".").lower()
     try:
-        private = not ipaddress.ip_address(host).is_global
-    except ValueError:
-        private = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
-    if private:
-        raise BadSubscription("The endpoint must be a public push service.")
+        # The server will post to this address: the name must resolve to public addresses
+        # only (the worker checks again at every send).
+        endpoints.check_endpoint(endpoint)
+    except endpoints.UnsafeEndpoint as error:
+        raise BadSubscription(str(error)) from error
 
 
 def _decode(value: str) -> bytes:
@@ -154,6 +159,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     except IntegrityError:
         # Another request registered the same endpoint at the same moment: decide again.
         subscription, created = _save_subscription(request.user, data, user_agent)
+    except DeviceLimit as error:
+        return _error(str(error), status=409)
     except BadSubscription as error:
         return _error(str(error))
     return JsonResponse(
@@ -169,6 +176,8 @@ def _save_subscription(
         existing = (
             PushSubscription.objects.select_for_update().filter(endpoint=data.endpoint).first()
         )
+        if existing is None or existing.user_id != user.pk:
+            _check_device_cap(user)
         if existing is None:
             subscription = PushSubscription.objects.create(
                 user=user,
@@ -193,6 +202,20 @@ def _save_subscription(
         existing.user_agent = user_agent or existing.user_agent
         existing.save(update_fields=["user", "p256dh", "auth", "user_agent"])
         return existing, False
+
+
+def _check_device_cap(user: Any) -> None:
+    """Refuse a new device past PUSH_MAX_DEVICES. Inside the saving transaction, with the
+    person's rows locked (PostgreSQL; SQLite holds its write lock), so two requests at once
+    cannot both add the last one."""
+    limit = settings.PUSH_MAX_DEVICES
+    mine = list(
+        PushSubscription.objects.select_for_update().filter(user=user).values_list("pk", flat=True)
+    )
+    if len(mine) >= limit:
+        raise DeviceLimit(
+            f"You have notifications on {limit} devices, the most there can be. Remove one first."
+        )
 
 
 # Devices ----------------------------------------------------------------------------------
@@ -305,6 +328,8 @@ def _result_text(attempt: DeliveryAttempt) -> str:
         return "sent"
     if attempt.result == DeliveryResult.GONE:
         return "this browser no longer accepts our notifications, so we removed it"
+    if attempt.result == DeliveryResult.RETRY and attempt.status_code is None:
+        return "not reached: its push service did not answer in time; try again later"
     if attempt.result == DeliveryResult.RETRY:
         return "the push service is busy; try again in a minute"
     return "it did not go through"
