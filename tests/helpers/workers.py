@@ -8,32 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
-import pytest
-from django.db import connection
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def database_url() -> str:
-    """The test database, for worker processes."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        name = str(settings["NAME"])
-        if connection.is_in_memory_db():
-            pytest.fail(
-                "Worker processes need a file database: set DATABASES['default']['TEST']"
-                "['NAME'] to a file in the test settings."
-            )
-        return f"sqlite:///{name}"
-    user = quote(settings.get("USER") or "")
-    password = quote(settings.get("PASSWORD") or "")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings.get("HOST") or ""
-    port = f":{settings['PORT']}" if settings.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{settings['NAME']}"
+from tests.helpers.processes import ROOT, database_url
 
 
 def worker_env(vapid: dict[str, str]) -> dict[str, str]:
