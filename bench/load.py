@@ -484,8 +484,14 @@ def urlsplit_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
-def run_database(label: str, args: argparse.Namespace, receiver: Receiver, vapid: dict[str, str],
-                 workdir: Path, overrides: dict[str, Any]) -> LoadResult:  # fmt: skip
+def run_database(
+    label: str,
+    args: argparse.Namespace,
+    receiver: Receiver,
+    vapid: dict[str, str],
+    workdir: Path,
+    overrides: dict[str, Any],
+) -> LoadResult:
     web = 1 if label == "SQLite" else args.web_workers
     reminder_workers = 1 if label == "SQLite" else args.reminder_workers
     url, pg_name = prepare_database(label, workdir)
@@ -495,29 +501,56 @@ def run_database(label: str, args: argparse.Namespace, receiver: Receiver, vapid
         subscriptions = receiver.devices(args.accounts)
         subs_file = workdir / "subscriptions.json"
         subs_file.write_text(json.dumps(subscriptions))
-        data = role(env, "--role", "prepare", "--accounts", str(args.accounts),
-                    "--reminders-each", str(args.reminders_each), "--subscriptions",
-                    str(subs_file))  # fmt: skip
+        data = role(
+            env,
+            "--role",
+            "prepare",
+            "--accounts",
+            str(args.accounts),
+            "--reminders-each",
+            str(args.reminders_each),
+            "--subscriptions",
+            str(subs_file),
+        )
         data_file = workdir / "load-data.json"
         data_file.write_text(json.dumps(data))
         stack.start()
-        print(f"  {label}: gunicorn {web} process(es) on {stack.url}, {reminder_workers} "
-              f"reminder worker(s); baseline {args.baseline_time} s...", flush=True)  # fmt: skip
+        print(
+            f"  {label}: gunicorn {web} process(es) on {stack.url}, {reminder_workers} "
+            f"reminder worker(s); baseline {args.baseline_time} s...",
+            flush=True,
+        )
         out = Path(args.out)
-        baseline = run_locust(stack.url, data_file, out / f"load-{label.lower()}-baseline",
-                              flow="baseline", users=args.users, spawn_rate=args.spawn_rate,
-                              seconds=args.baseline_time)  # fmt: skip
+        baseline = run_locust(
+            stack.url,
+            data_file,
+            out / f"load-{label.lower()}-baseline",
+            flow="baseline",
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            seconds=args.baseline_time,
+        )
         receiver.new_pushes()  # nothing before the load counts
         # Reminders come due through the load, from 10 s after its start to 10 s before its end.
         start = time.time() + 10
-        due = role(env, "--role", "arm", "--start", str(start), "--spread",
-                   str(max(args.run_time - 20, 1)))["due"]  # fmt: skip
-        print(f"  {label}: the flow, {args.users} users for {args.run_time} s, "
-              f"{len(due):,} reminders coming due meanwhile...", flush=True)  # fmt: skip
+        due = role(
+            env, "--role", "arm", "--start", str(start), "--spread", str(max(args.run_time - 20, 1))
+        )["due"]
+        print(
+            f"  {label}: the flow, {args.users} users for {args.run_time} s, "
+            f"{len(due):,} reminders coming due meanwhile...",
+            flush=True,
+        )
         rss: list[float] = []
-        app = run_locust(stack.url, data_file, out / f"load-{label.lower()}",
-                         flow="full", users=args.users, spawn_rate=args.spawn_rate,
-                         seconds=args.run_time)  # fmt: skip
+        app = run_locust(
+            stack.url,
+            data_file,
+            out / f"load-{label.lower()}",
+            flow="full",
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            seconds=args.run_time,
+        )
         rss.append(stack.worker_rss())
         # The last reminders: give the workers until every one is in (bounded).
         keys: collections.Counter[tuple[str, str]] = collections.Counter()
