@@ -443,6 +443,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(*args, **kwargs)
         self.connections: set[socket.socket] = set()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a sender that went away mid-request (a worker killed with SIGKILL)
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real push services do
