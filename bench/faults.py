@@ -21,6 +21,9 @@ tests/push_receiver.py in its own process, as bench/delivery.py does:
   survive and deliver every reminder once. This restarts the machine's PostgreSQL, which
   breaks anyone else's connections: it runs only with --restart-postgres (or
   BENCH_RESTART_POSTGRES=1), on a machine nobody else is using.
+- terminate: the same, but instead of a restart every connection to this benchmark's own
+  database is terminated (pg_terminate_backend, as a restart does to them) again and again
+  for 5 s: safe on a shared machine, and always run.
 
 It exits with 1 when a scenario fails its promise (a reminder lost, a 500 or a stack trace
 while the database is down, no recovery, a worker that died).
@@ -246,16 +249,51 @@ class Probe:
             time.sleep(0.2)
 
 
+def restart_postgres(url: str, db_name: str) -> None:
+    """The real thing: the whole cluster restarts, then a wait until it accepts connections."""
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "pg_ctlcluster", pg_version(), "main", "restart"], check=True)
+    for _ in range(300):
+        if subprocess.run(["pg_isready", "-q"], check=False).returncode == 0:
+            break
+        time.sleep(0.2)
+
+
+def terminate_connections(url: str, db_name: str, seconds: float = 5.0) -> None:
+    """Only this benchmark's database: every connection to it is terminated (what a restart
+    does to them: "terminating connection due to administrator command"), again and again for
+    `seconds`, so new ones die too. Nobody else's connections are touched."""
+    import psycopg
+
+    end = time.monotonic() + seconds
+    with psycopg.connect(delivery._with_db_name(url, "postgres"), autocommit=True) as admin:
+        while time.monotonic() < end:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [db_name],
+            )
+            time.sleep(0.05)
+
+
 def scenario_restart(
-    args: argparse.Namespace, receiver: delivery.Receiver, vapid: dict[str, str]
+    args: argparse.Namespace, receiver: delivery.Receiver, vapid: dict[str, str], mode: str
 ) -> tuple[list[str], bool]:
-    if not (args.restart_postgres or os.environ.get("BENCH_RESTART_POSTGRES") == "1"):
+    if mode == "restart" and not (
+        args.restart_postgres or os.environ.get("BENCH_RESTART_POSTGRES") == "1"
+    ):
         return [
             "PostgreSQL restart: skipped (it restarts the machine's PostgreSQL: run with "
             "--restart-postgres or BENCH_RESTART_POSTGRES=1 when nobody else uses it)."
         ], False
+    disrupt = restart_postgres if mode == "restart" else terminate_connections
+    what = (
+        f"pg_ctlcluster {pg_version()} main restart"
+        if mode == "restart"
+        else "every connection to the bench database terminated for 5 s"
+    )
     workdir = Path(tempfile.mkdtemp(prefix="unknot-bench-faults-"))
-    url, pg_name = load.prepare_database("PostgreSQL", workdir)
+    url, pg_name = load.prepare_database("PostgreSQL", workdir, suffix="bench_faults")
     env = load.app_env(url, vapid, {})
     stack = load.Stack(env, workdir, args.web_workers, 2)
     try:
@@ -309,12 +347,7 @@ def scenario_restart(
         locust.start()
         time.sleep(args.run_time / 3)  # the load runs a while before the restart, on purpose
         down_at = time.monotonic() - t0
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        subprocess.run([*sudo, "pg_ctlcluster", pg_version(), "main", "restart"], check=True)
-        for _ in range(300):
-            if subprocess.run(["pg_isready", "-q"], check=False).returncode == 0:
-                break
-            time.sleep(0.2)
+        disrupt(url, pg_name or "")
         up_at = time.monotonic() - t0
         locust.join(timeout=args.run_time + 180)
         prober.join(timeout=60)
@@ -343,15 +376,15 @@ def scenario_restart(
     lost = len(due) - len([k for k in got.keys if k[1].removeprefix("reminder-") in due])
     ok = not bad and recovered is not None and all(alive) and lost == 0 and all_503_retry
     return [
-        f"PostgreSQL restart under load ({args.users} users, gunicorn {args.web_workers} "
-        f"processes, 2 workers): restarted at {down_at:.1f} s, pg_isready at {up_at:.1f} s.",
+        f"PostgreSQL outage under load ({what}; {args.users} users, gunicorn "
+        f"{args.web_workers} processes, 2 workers): from {down_at:.1f} s to {up_at:.1f} s.",
         f"  probe (a signed-in page every 0.2 s): {len(probe.samples)} requests, not 200: "
         + (", ".join(f"{n}x {code} {kind}" for (code, kind), n in kinds.items()) or "none")
         + f"; 500s or stack traces: {len(bad)}; every 503 had Retry-After: {all_503_retry}; "
         + (
-            f"first 200 {recovered:.1f} s after pg_isready."
+            f"first 200 {recovered:.1f} s after the database was back."
             if recovered is not None
-            else "no 200 after pg_isready."
+            else "no 200 after the database was back."
         ),
         f"  locust: {run.total.requests if run else 0:,} requests, "
         f"{run.total.failures if run else 0:,} failed ({dict(statuses)}).",
@@ -362,7 +395,7 @@ def scenario_restart(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenarios", default="push,kill,restart")
+    parser.add_argument("--scenarios", default="push,kill,terminate,restart")
     parser.add_argument("--count", type=int, default=2000, help="reminders (push, kill)")
     parser.add_argument("--outage-seconds", type=float, default=20)
     parser.add_argument("--databases", default="postgres", help="for push and kill")
@@ -396,11 +429,12 @@ def main(argv: list[str] | None = None) -> int:
                     text, problem = scenario(db, receiver, vapid, args)
                     lines += [f"[{db.label}] {line}" for line in text]
                     failed |= problem
-        if "restart" in wanted:
-            print("  restart...", flush=True)
-            text, problem = scenario_restart(args, receiver, vapid)
-            lines += text
-            failed |= problem
+        for mode in ("terminate", "restart"):
+            if mode in wanted:
+                print(f"  {mode}...", flush=True)
+                text, problem = scenario_restart(args, receiver, vapid, mode)
+                lines += text
+                failed |= problem
     finally:
         receiver.stop()
         for db in databases:

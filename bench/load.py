@@ -464,14 +464,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
 
 
-def prepare_database(label: str, workdir: Path) -> tuple[str, str | None]:
+def prepare_database(
+    label: str, workdir: Path, suffix: str = "bench_load"
+) -> tuple[str, str | None]:
     """(DATABASE_URL, PostgreSQL database to drop at the end)."""
     if label == "SQLite":
         return f"sqlite:///{workdir / 'load.sqlite3'}", None
     url = postgres_url()
     if url is None:
         raise LookupError("PostgreSQL is not available")
-    name = f"{urlsplit_name(url) or 'unknot'}_bench_load"
+    name = f"{urlsplit_name(url) or 'unknot'}_{suffix}"
     target = _with_db_name(url, name)
     _pg_admin(target, f'DROP DATABASE IF EXISTS "{name}"')
     _pg_admin(target, f'CREATE DATABASE "{name}"')
