@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.defaults import server_error as default_server_error
@@ -92,12 +92,13 @@ def _note_down(request: HttpRequest, exc: BaseException) -> None:
 
 
 def _note_request_done() -> None:
-    """After a request that met no outage: if one was going on, it is over."""
+    """After a request that met no outage: if one was going on and this request reached the
+    database (a cached guest page may not), it is over."""
     global _down
     if getattr(_state, "failed", False):
         _state.failed = False
         return
-    if _down:
+    if _down and connection.connection is not None:
         with _down_lock:
             was, _down = _down, False
         if was:
