@@ -85,11 +85,22 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/pages.py
+# Every benchmark into one report, bench/out/report.md (bench/run_all.py; BENCH_ARGS="--only
+# load"). locust is no app dependency (it pulls gevent and Flask): it lives in .venv-bench,
+# pinned in bench/requirements.lock. BENCH_RESTART_POSTGRES=1 adds the PostgreSQL restart.
+BENCH_VENV := .venv-bench
+BENCH_ARGS ?=
+
+bench: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+$(BENCH_VENV)/.installed: bench/requirements.lock
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.lock
+	touch $@
 
 clean:
-	rm -rf $(VENV) staticfiles .test-media
+	rm -rf $(VENV) $(BENCH_VENV) staticfiles .test-media
 
 # Development VAPID keys for Web Push: made once in .vapid/ (git-ignored), never overwritten.
 vapid: $(VENV)/.installed-dev .env

@@ -5,6 +5,9 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+# A lost database connection met outside a view is a 503 too (project/outage.py).
+handler500 = "project.outage.server_error"
+
 admin.site.site_header = "Unknot content"
 admin.site.site_title = "Unknot admin"
 admin.site.index_title = "Routines, Learn pages and safety content"

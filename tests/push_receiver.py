@@ -23,6 +23,8 @@ process: `python tests/push_receiver.py [--port 0] [--public-key KEY]` prints
 `READY http://127.0.0.1:PORT` and serves until SIGTERM; then
 
 - `POST /_control/devices` `{"count": n}` makes n devices and returns their subscriptions,
+- `POST /_control/outage` `{"status": 500}` answers 500 to every push until
+  `{"status": null}` (a push-service outage),
 - `GET /_control/pushes?since=i` returns the pushes from number i on (path, arrival time as
   time.time(), tag), and counts of rejected requests.
 """
@@ -216,6 +218,8 @@ class PushReceiver:
     pushes: list[Push] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    #: While set, every device's endpoint answers this status (a push-service outage).
+    outage_status: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -282,6 +286,11 @@ class PushReceiver:
             rule.retry_after = None if retry_after is None else str(retry_after)
             rule.times = times
 
+    def outage(self, status: int | None = 500) -> None:
+        """Answer `status` to every push until `outage(None)`: the whole service is down."""
+        with self._lock:
+            self.outage_status = status
+
     def simulate_latency(self, device: Device, seconds: float = SIMULATED_LATENCY_SECONDS) -> None:
         """Make this device's push service slow: it holds its answer to each request for
         `seconds`. This is deliberate latency of a fake push service, for tests of what a slow
@@ -320,6 +329,8 @@ class PushReceiver:
             device = self.devices.get(path)
             rule = self.rules.get(path)
             forced: tuple[int, str | None] | None = None
+            if self.outage_status is not None:
+                forced = (self.outage_status, None)
             latency = 0.0
             if rule is not None:
                 latency = rule.latency
@@ -406,6 +417,9 @@ class PushReceiver:
         if method == "POST" and parts.path == "/_control/devices":
             count = int(json.loads(body or b"{}").get("count", 1))
             return 200, [self.add_device().subscription() for _ in range(count)]
+        if method == "POST" and parts.path == "/_control/outage":
+            self.outage(json.loads(body or b"{}").get("status"))
+            return 200, {"outage": self.outage_status}
         if method == "GET" and parts.path == "/_control/pushes":
             since = int(parse_qs(parts.query).get("since", ["0"])[0])
             with self._lock:
@@ -431,6 +445,11 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.connections: set[socket.socket] = set()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a sender that went away mid-request (a worker killed with SIGKILL)
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

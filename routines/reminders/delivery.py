@@ -34,6 +34,7 @@ most the one request per device that was on its way.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import heapq
@@ -51,7 +52,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.db.models import F, Q
 from django.templatetags.static import static
 from django.urls import reverse
@@ -848,6 +849,26 @@ class Worker:
         self.close()
 
 
+#: After a failed pass the worker waits this long, doubling with each failure in a row...
+FAILURE_BACKOFF_FIRST_SECONDS = 1.0
+#: ...up to this.
+FAILURE_BACKOFF_MAX_SECONDS = 30.0
+
+
+def failure_backoff(failures: int) -> float:
+    """Seconds to wait after `failures` failed passes in a row: 1, 2, 4... at most 30."""
+    return min(FAILURE_BACKOFF_FIRST_SECONDS * 2 ** (failures - 1), FAILURE_BACKOFF_MAX_SECONDS)
+
+
+def _drop_connections() -> None:
+    """Close this thread's database connections (outside a transaction) so the next pass
+    opens new ones instead of reusing a broken one."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            with contextlib.suppress(DatabaseError):
+                conn.close()
+
+
 def run(
     worker: Worker,
     stop: threading.Event,
@@ -858,22 +879,43 @@ def run(
     log: Callable[[str], None] | None = None,
 ) -> int:
     """Run passes until `stop` is set (finishing the pass in hand), or with `once` until a pass
-    finds nothing to do. Sleeps `idle_seconds` when idle (woken at once by `stop`). Returns
-    the number of passes that did work."""
+    finds nothing to do. Sleeps `idle_seconds` when idle (woken at once by `stop`). A pass that
+    fails (the database is down, say) is followed by a wait of 1 s, doubling with each failure
+    in a row up to 30 s; a lost database connection is closed first. Returns the number of
+    passes that did work."""
     idle = idle_seconds if idle_seconds is not None else settings.REMINDERS_IDLE_SECONDS
     log = log or logger.info
     busy = 0
+    failures = 0
     while not stop.is_set():
-        if before_pass:
-            before_pass()
         try:
+            if before_pass:
+                before_pass()
             report = worker.run_pass(drain=once)
-        except Exception:
-            logger.exception("%s: the pass failed; trying again shortly", worker.worker_id)
+        except Exception as exc:
             if once:
                 raise
-            stop.wait(idle)
+            failures += 1
+            wait = failure_backoff(failures)
+            if isinstance(exc, OperationalError | InterfaceError):
+                # The database went away (a restart, a network cut): drop the broken
+                # connections and wait, doubling, until it answers again. What was claimed
+                # stays pending under its lease, so nothing is lost; logged once per outage.
+                if failures == 1:
+                    logger.warning(
+                        "%s: database unavailable (%s); retrying in %g s, then backing off",
+                        worker.worker_id,
+                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc),
+                        wait,
+                    )
+                _drop_connections()
+            else:
+                logger.exception("%s: the pass failed; trying again shortly", worker.worker_id)
+            stop.wait(wait)
             continue
+        if failures:
+            logger.warning("%s: working again after %d failed passes", worker.worker_id, failures)
+            failures = 0
         if report.did_work or report.pushes or report.sent:
             busy += 1
             log(report.line(worker.worker_id))
