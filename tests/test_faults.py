@@ -19,7 +19,7 @@ import pytest
 import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -218,8 +218,9 @@ def test_only_errors_about_reaching_the_database_count_as_an_outage() -> None:
     undefined.__cause__ = psycopg.errors.UndefinedTable()
     # A real query error from the database in use (SQLite: OperationalError "no such
     # table"; PostgreSQL: ProgrammingError): a bug, not an outage.
-    with pytest.raises(Exception) as bad_query, connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM no_such_table_anywhere")
+    # In a savepoint: on PostgreSQL the failed query would abort the test's transaction.
+    with pytest.raises(Exception) as bad_query, transaction.atomic(), connection.cursor() as c:
+        c.execute("SELECT * FROM no_such_table_anywhere")
 
     assert outage.is_outage(refused)
     assert not outage.is_outage(undefined)
