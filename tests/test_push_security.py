@@ -458,3 +458,31 @@ def test_an_endpoint_with_control_characters_is_refused(
     assert response.status_code == 400
     assert "spaces or control characters" in error_of(response)
     assert not PushSubscription.objects.exists()
+
+
+def test_a_name_server_that_never_answers_is_given_up_at_the_connect_deadline(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """A lookup that hangs (an attacker's own name server) holds no request past the deadline;
+    the hanging lookup is released when the test ends."""
+    import threading
+
+    settings.PUSH_CONNECT_TIMEOUT_SECONDS = 0.3
+    release = threading.Event()
+    asked: list[str] = []
+
+    def hanging(host: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        release.wait()
+        raise OSError("gave up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    started = time.monotonic()
+    try:
+        with pytest.raises(endpoints.UnsafeEndpoint, match="did not answer in time"):
+            endpoints.check_endpoint("https://push.slow-dns.example/send/abc")
+        took = time.monotonic() - started
+    finally:
+        release.set()
+    assert asked == ["push.slow-dns.example"]
+    assert 0.3 <= took < 2.0

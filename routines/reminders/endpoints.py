@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -167,14 +169,41 @@ def check_syntax(endpoint: str) -> tuple[str, str, int]:
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 
+def _lookup(host: str, port: int) -> list[Any]:
+    """`getaddrinfo`, within PUSH_CONNECT_TIMEOUT_SECONDS: a name server that never answers
+    (one an attacker runs for their own domain) must not hold a web request or a sending
+    thread. The lookup itself cannot be cancelled: it goes on in a thread of its own, which
+    ends when the system resolver gives up."""
+    found: list[Any] = []
+    failed: list[BaseException] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            found.extend(
+                socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+            )
+        except BaseException as error:  # handed to the caller below
+            failed.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="push-dns", daemon=True).start()
+    if not done.wait(settings.PUSH_CONNECT_TIMEOUT_SECONDS):
+        raise UnsafeEndpoint("The endpoint's push service did not answer in time.")
+    if failed:
+        error = failed[0]
+        if isinstance(error, OSError | UnicodeError):
+            raise UnsafeEndpoint("The endpoint's push service could not be found.") from error
+        raise error
+    return found
+
+
 def resolve(host: str, port: int) -> tuple[str, ...]:
     """The host's addresses, every one of them checked; UnsafeEndpoint if any is not public
     (a name that also resolves to an internal address is refused as a whole)."""
     local = local_endpoints_allowed()
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError) as error:
-        raise UnsafeEndpoint("The endpoint's push service could not be found.") from error
+    infos = _lookup(host, port)
     addresses: list[str] = []
     for _family, _type, _proto, _name, sockaddr in infos:
         text = str(sockaddr[0]).split("%", 1)[0]
