@@ -6,7 +6,6 @@ Traffic goes to 127.0.0.x only: names are mapped to addresses with a fake resolv
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import socket
@@ -15,8 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django.urls import reverse
@@ -27,6 +24,7 @@ from routines.reminders.push import attempt_push
 
 from .helpers.dns import PUBLIC_ADDRESS, fake_dns
 from .helpers.html import page_text
+from .helpers.keys import b64url, browser_keys
 from .helpers.listeners import Listener
 from .helpers.people import make_user, signed_in
 from .push_receiver import PushReceiver
@@ -35,18 +33,6 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 PAYLOAD = {"title": "Time for a drink", "body": "A glass of water.", "tag": "reminder-7"}
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def browser_keys() -> dict[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    point = key.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-    )
-    return {"p256dh": b64url(point), "auth": b64url(os.urandom(16))}
 
 
 def subscription_json(endpoint: str, **keys: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ list and removing a device, the test notification, and the service worker script
 
 from __future__ import annotations
 
-import base64
 import importlib
 import json
 import os
@@ -13,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
@@ -27,6 +24,7 @@ from routines.reminders.views.push import device_name
 
 from .helpers.dns import PUBLIC_ADDRESS, PUSH_SERVICES, fake_dns
 from .helpers.html import main_text, messages_of, page_text
+from .helpers.keys import b64url, browser_keys
 from .helpers.people import signed_in
 from .push_receiver import PushReceiver
 
@@ -48,19 +46,6 @@ SW_SOURCE = Path(__file__).resolve().parent.parent / "static" / "sw.js"
 def push_services_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
     """The push services' names resolve (to a public address; nothing is sent there)."""
     fake_dns(monkeypatch, dict.fromkeys(PUSH_SERVICES, PUBLIC_ADDRESS))
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def browser_keys() -> dict[str, str]:
-    """What a browser sends: its P-256 public key (uncompressed point) and a 16-byte secret."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    point = key.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-    )
-    return {"p256dh": b64url(point), "auth": b64url(os.urandom(16))}
 
 
 def subscription_json(endpoint: str | None = None, **keys: str) -> dict[str, Any]:
