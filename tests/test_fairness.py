@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from routines.accounts.models import Profile
-from routines.reminders.delivery import DEFERRED, TIMED_OUT
+from routines.reminders.dispatch import DEFERRED, TIMED_OUT
 from routines.reminders.models import (
     DeliveryAttempt,
     DeliveryResult,

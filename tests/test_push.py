@@ -27,7 +27,6 @@ from py_vapid import Vapid02
 from routines.accounts.models import Profile
 from routines.content.models import Purpose
 from routines.reminders import tokens
-from routines.reminders.delivery import notification_payload, send_test_notification
 from routines.reminders.models import (
     DeliveryAttempt,
     DeliveryResult,
@@ -35,6 +34,7 @@ from routines.reminders.models import (
     PushSubscription,
     ReminderKind,
 )
+from routines.reminders.notifications import notification_payload, send_test_notification
 from routines.reminders.push import (
     MAX_PAYLOAD_BYTES,
     attempt_push,

@@ -274,7 +274,7 @@ def test_removing_a_device_takes_its_row_away_in_place(
 def test_the_service_worker_shows_a_pushed_reminder_with_its_tag_and_action(
     phone: Page, context: BrowserContext, live_server: Any, member: AbstractBaseUser
 ) -> None:
-    from routines.reminders.delivery import notification_payload
+    from routines.reminders.notifications import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
     occurrence = make_occurrence(member)  # before the page: its banner reads occurrences
@@ -296,7 +296,7 @@ def test_the_service_worker_shows_a_pushed_reminder_with_its_tag_and_action(
 def test_drank_a_glass_on_the_notification_logs_one_glass_once(
     phone: Page, context: BrowserContext, live_server: Any, member: AbstractBaseUser
 ) -> None:
-    from routines.reminders.delivery import notification_payload
+    from routines.reminders.notifications import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
     occurrence = make_occurrence(member)  # before the page: its banner reads occurrences
@@ -316,7 +316,7 @@ def test_drank_a_glass_on_the_notification_logs_one_glass_once(
 def test_a_failed_drank_says_the_glass_was_not_logged(
     phone: Page, context: BrowserContext, live_server: Any, member: AbstractBaseUser
 ) -> None:
-    from routines.reminders.delivery import notification_payload
+    from routines.reminders.notifications import notification_payload
 
     context.grant_permissions(["notifications"], origin=live_server.url)
     payload = notification_payload(make_occurrence(member))

@@ -444,9 +444,9 @@ def test_removing_takes_only_post(client_sam: Client, sam: AbstractBaseUser) -> 
 
 @pytest.fixture
 def fake_send(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """delivery.send_test_notification, answered per device: the first Android device gets
+    """notifications.send_test_notification, answered per device: the first Android device gets
     it, a Firefox device's push service has forgotten it (410: removed), others fail."""
-    from routines.reminders import delivery
+    from routines.reminders import notifications
 
     calls: list[Any] = []
 
@@ -473,7 +473,7 @@ def fake_send(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
                 subscription.delete()
         return attempts
 
-    monkeypatch.setattr(delivery, "send_test_notification", send)
+    monkeypatch.setattr(notifications, "send_test_notification", send)
     return calls
 
 

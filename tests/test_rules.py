@@ -18,7 +18,6 @@ from routines.accounts.forms import SignupForm
 from routines.accounts.models import Profile
 from routines.content.models import LearnArticle, Purpose, Routine
 from routines.reminders.calendar import build_calendar
-from routines.reminders.delivery import notification_payload
 from routines.reminders.hydration import hydration_summary
 from routines.reminders.models import (
     HydrationLog,
@@ -27,6 +26,7 @@ from routines.reminders.models import (
     ReminderKind,
     ScheduleKind,
 )
+from routines.reminders.notifications import notification_payload
 from routines.reminders.services import save_profile
 from tests.factories import make_article, make_routine
 from tests.helpers.people import make_user

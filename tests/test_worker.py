@@ -24,6 +24,7 @@ from django.utils import timezone
 from routines.accounts.models import Profile
 from routines.reminders import delivery
 from routines.reminders.delivery import Worker, claim, materialise
+from routines.reminders.dispatch import PassReport
 from routines.reminders.models import (
     DeliveryAttempt,
     DeliveryResult,
@@ -397,7 +398,7 @@ def test_a_reminder_deleted_while_its_push_is_on_the_way_spoils_nothing_else(
         materialise()
         held = claim("worker-a", limit=10)
         deleted.delete()  # in the web app, while the worker sends
-        delivery.send_and_mark(held, worker.pool, delivery.PassReport())
+        delivery.send_and_mark(held, worker.pool, PassReport())
 
     assert Occurrence.objects.get().reminder == kept
     assert Occurrence.objects.get().status == OccurrenceStatus.SENT

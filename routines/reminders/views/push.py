@@ -29,7 +29,7 @@ from django.views.decorators.http import condition, require_GET, require_POST, r
 
 from routines.accounts.http import signed_in
 from routines.accounts.throttle import throttle
-from routines.reminders import delivery, endpoints, push
+from routines.reminders import endpoints, notifications, push
 from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
 from routines.reminders.throttles import PUSH_SUBSCRIBES, PUSH_TESTS
 
@@ -341,7 +341,7 @@ def _result_text(attempt: DeliveryAttempt) -> str:
 def send_test(request: HttpRequest) -> HttpResponse:
     """Push a test notification to every device of the person and say which got it."""
     names = {d.subscription.endpoint: d.name for d in _devices(request.user)}
-    attempts = delivery.send_test_notification(request.user) if names else []
+    attempts = notifications.send_test_notification(request.user) if names else []
     outcomes = _outcomes(list(attempts), names)
     if request.htmx:
         # The result, and the device list again (out of band): a device that is gone has gone.
