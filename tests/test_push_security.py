@@ -466,7 +466,7 @@ def test_a_name_server_that_never_answers_is_given_up_at_the_connect_deadline(
     started = time.monotonic()
     try:
         with pytest.raises(endpoints.UnsafeEndpoint, match="did not answer in time"):
-            endpoints.check_endpoint("https://push.slow-dns.example/send/abc")
+            endpoints.vet_endpoint("https://push.slow-dns.example/send/abc")
         took = time.monotonic() - started
     finally:
         release.set()

@@ -3,8 +3,8 @@
 The server posts to whatever address a browser's subscription names, so an endpoint is a way
 to make it send requests: outside development, never to this machine, a private network or a
 cloud metadata address (SSRF). Checked twice with the same rules: when a device subscribes
-(`check_endpoint`: syntax, then the name is resolved) and at every send (`vet_endpoint`), whose
-vetted addresses are then the only ones the transport connects to (see `push._Transport`), so
+(`check_syntax`, then `resolve`) and at every send (`vet_endpoint`, both), whose vetted
+addresses are then the only ones the transport connects to (see `push._PinnedPost`), so
 a DNS answer that changes between the check and the connection cannot reach an internal
 address.
 
@@ -224,8 +224,3 @@ def vet_endpoint(endpoint: str) -> Target:
     """Check the endpoint and resolve it now: the addresses to connect to, or UnsafeEndpoint."""
     scheme, host, port = check_syntax(endpoint)
     return Target(scheme, host, port, resolve(host, port))
-
-
-def check_endpoint(endpoint: str) -> None:
-    """The same checks at subscribe time, so a bad endpoint is refused at once."""
-    vet_endpoint(endpoint)

@@ -111,11 +111,6 @@ def generate_vapid_keys() -> tuple[str, str]:
     return signer.private_pem().decode("ascii"), public_key_of(signer)
 
 
-def http_endpoints_allowed() -> bool:
-    """Plain-http and loopback endpoints (a local receiver) only in development and tests."""
-    return endpoints.local_endpoints_allowed()
-
-
 def _origin(endpoint: str) -> str:
     parts = urlsplit(endpoint)
     return f"{parts.scheme}://{parts.netloc}"

@@ -63,7 +63,7 @@ class SubscriptionData:
     auth: str
 
 
-def parse_subscription(body: bytes, *, allow_http: bool) -> SubscriptionData:
+def parse_subscription(body: bytes) -> SubscriptionData:
     """Check the JSON of `PushSubscription.toJSON()`; raise BadSubscription if unusable."""
     if len(body) > MAX_BODY_BYTES:
         raise BadSubscription("That is too much data for a notification subscription.")
@@ -84,7 +84,7 @@ def parse_subscription(body: bytes, *, allow_http: bool) -> SubscriptionData:
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
     if not isinstance(p256dh, str) or not p256dh or not isinstance(auth, str) or not auth:
         raise BadSubscription("The subscription needs both keys: p256dh and auth.")
-    _check_endpoint(endpoint, allow_http=allow_http)
+    _check_endpoint(endpoint)
     _check_key(p256dh, "p256dh", max_length=MAX_P256DH, size=P256DH_BYTES)
     _check_key(auth, "auth", max_length=MAX_AUTH, size=AUTH_BYTES)
     if _decode(p256dh)[0] != 0x04:
@@ -96,23 +96,23 @@ def parse_subscription(body: bytes, *, allow_http: bool) -> SubscriptionData:
     return SubscriptionData(endpoint=endpoint, p256dh=p256dh, auth=auth)
 
 
-def _check_endpoint(endpoint: str, *, allow_http: bool) -> None:
+def _check_endpoint(endpoint: str) -> None:
     if len(endpoint) > MAX_ENDPOINT:
         raise BadSubscription(f"The endpoint is longer than {MAX_ENDPOINT} characters.")
     try:
-        # Control characters first: NUL cannot even be stored in PostgreSQL.
-        endpoints.check_syntax(endpoint)
+        # Control characters, scheme, port and host first (NUL cannot even be stored in
+        # PostgreSQL); endpoints.py decides whether plain http is allowed here.
+        _scheme, host, port = endpoints.check_syntax(endpoint)
     except endpoints.UnsafeEndpoint as error:
         raise BadSubscription(str(error)) from error
-    schemes = ["https", "http"] if allow_http else ["https"]
     try:
-        URLValidator(schemes=schemes)(endpoint)
+        URLValidator(schemes=["https", "http"])(endpoint)
     except ValidationError as error:
         raise BadSubscription("The endpoint is not a valid web address.") from error
     try:
         # The server will post to this address: the name must resolve to public addresses
         # only (the worker checks again at every send).
-        endpoints.check_endpoint(endpoint)
+        endpoints.resolve(host, port)
     except endpoints.UnsafeEndpoint as error:
         raise BadSubscription(str(error)) from error
 
@@ -150,7 +150,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return _error("Log in to turn on notifications.", status=403)
     try:
-        data = parse_subscription(request.body, allow_http=push.http_endpoints_allowed())
+        data = parse_subscription(request.body)
     except BadSubscription as error:
         return _error(str(error))
     user_agent = request.headers.get("User-Agent", "")[:MAX_USER_AGENT]
