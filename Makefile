@@ -12,7 +12,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 SUPERUSER_ARGS ?=
 
-.PHONY: run test test-only install superuser browser lock lint format bench clean vapid
+.PHONY: run test test-only install superuser browser node audit lock lint format bench clean vapid
 
 # The web server and, beside it, the reminder worker (stopped together with Ctrl-C).
 run: $(VENV)/.installed-dev .env
@@ -24,7 +24,7 @@ run: $(VENV)/.installed-dev .env
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The tests do not read .env (project/settings_test.py); it is written for the commands after.
-test: $(VENV)/.installed-dev .env browser test-only
+test: $(VENV)/.installed-dev .env browser node test-only
 
 # The suite alone, without the set-up (pytest's exit code 5, "no tests ran", is a failure).
 test-only:
@@ -68,6 +68,24 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
+# The quality-gate tools from npm, pinned in package-lock.json: axe-core (the accessibility
+# checks in the browser tests) and Lighthouse (`make audit`). Node.js comes from Debian if the
+# machine has none (Lighthouse 12 needs Node 18.16 or newer; Debian 12 has 18.20).
+node: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nodejs and npm for axe-core and Lighthouse"; \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Lighthouse (mobile, median of 3 runs) on home, the library, a routine page, the safety check
+# and a running player, served by gunicorn with DEBUG=0: fails under accessibility, best
+# practices and SEO 100 or performance 95 (.ci/lighthouse.py; reports in test-results/).
+audit: $(VENV)/.installed-dev browser node
+	$(BIN)/python .ci/lighthouse.py
+
 # Regenerate the lock files after changing pyproject.toml.
 lock: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet uv
@@ -100,7 +118,7 @@ $(BENCH_VENV)/.installed: bench/requirements.lock
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) staticfiles .test-media
+	rm -rf $(VENV) $(BENCH_VENV) node_modules staticfiles .test-media
 
 # Development VAPID keys for Web Push: made once in .vapid/ (git-ignored), never overwritten.
 vapid: $(VENV)/.installed-dev .env
