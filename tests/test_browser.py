@@ -101,7 +101,7 @@ def test_routine_page_shows_steps_sides_time_and_evidence(
     phone.goto(live_server.url + "/routines/bedtime-stretches/")
     expect(phone.get_by_role("heading", level=1)).to_be_visible()
     expect(phone.get_by_text("Left, then right").first).to_be_visible()
-    expect(phone.get_by_text("Total time")).to_be_visible()
+    expect(phone.locator(".facts div", has_text="Time")).to_have_text(re.compile(r"About 3 min"))
     expect(phone.get_by_text(re.compile(r"Evidence: (Supported|Mixed|Weak)"))).to_be_visible()
     phone.get_by_text(re.compile(r"Sources \(\d+\)")).tap()
     expect(phone.locator(".sources a").first).to_be_visible()

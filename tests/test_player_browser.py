@@ -21,6 +21,7 @@ import time_machine
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from routines.content.models import Purpose, Routine, Side
+from routines.player.machine import progress_words
 from routines.player.models import Run
 
 from .factories import make_routine
@@ -144,6 +145,8 @@ def test_a_whole_routine_plays_every_phase_in_order_then_saves_a_rating(
     routine = Routine.objects.get(slug="bedtime-stretches")
     run = start(phone, live_server, routine, lead_in=True)
     phases = run.phases
+    progress = [progress_words(run.phase_list(), i) for i in range(len(phases))]
+    assert progress[0] == "Get ready · 7 steps"  # as the routine page counts them
     assert phases[0]["kind"] == "ready" and any(p["switch_sides"] for p in phases)
     title = phone.locator("#player-title")
     side = phone.locator("#player-side")
@@ -151,7 +154,7 @@ def test_a_whole_routine_plays_every_phase_in_order_then_saves_a_rating(
     for number, phase in enumerate(phases, start=1):
         expect(title).to_have_text(phase["title"])
         expect(side).to_have_text(side_text(phase, routine.title))
-        expect(phone.locator("#player-progress")).to_have_text(f"Step {number} of {len(phases)}")
+        expect(phone.locator("#player-progress")).to_have_text(progress[number - 1])
         expect(phone.locator("#player-bar")).to_have_attribute("value", str(number))
         seen_switch |= side.inner_text().lower().startswith("switch sides")
         if number == 2:
@@ -160,7 +163,7 @@ def test_a_whole_routine_plays_every_phase_in_order_then_saves_a_rating(
             # One announcement per phase change, none for the seconds ticking by.
             said = phone.evaluate("window.__announced")
             assert len(said) == len(phases) - 1
-            assert all(text.startswith(f"Step {n} of ") for n, text in enumerate(said, start=2))
+            assert all(text.startswith(f"{progress[n]}: ") for n, text in enumerate(said, start=1))
         clocks.advance(phase["duration_ms"])
     assert seen_switch
 
@@ -349,8 +352,9 @@ def test_the_controls_have_plain_names_and_skip_replaces_next(
         ]
     )
     run = start(phone, live_server, routine)
-    for name in ("Back", "Pause", "Skip", "End"):
+    for name in ("Back", "Pause", "Skip"):
         expect(phone.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(phone.get_by_role("link", name="End", exact=True)).to_be_visible()
     expect(phone.get_by_role("button", name="Next")).to_have_count(0)
     expect(phone.get_by_role("button", name="Resume")).to_be_hidden()
     expect(phone.locator("#player-next")).to_have_text("Next: Left hold · 30 s")
@@ -359,14 +363,15 @@ def test_the_controls_have_plain_names_and_skip_replaces_next(
         phone.get_by_role("button", name="Skip").tap()
     expect(phone.locator("#player-side")).to_have_text("Switch sides: right leg")
     expect(phone.locator("#player-announcer")).to_have_text(
-        "Step 2 of 3: Left hold, 30 seconds, switch to your right leg"
+        "Step 1 of 2: Left hold, 30 seconds, switch to your right leg"
     )
     with phone.expect_response("**/control/"):
         phone.get_by_role("button", name="Back").tap()
     expect(phone.locator("#player-side")).to_have_text("Left leg")
+    phone.get_by_role("link", name="End", exact=True).tap()
     with phone.expect_response("**/control/"):
-        phone.get_by_role("button", name="End").tap()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Routine ended")
+        phone.get_by_role("button", name="End routine").tap()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Ended early")
     expect(phone.get_by_role("group", name="Did it help?")).to_be_visible()
     state = server_state(phone, run)
     assert state["finished"] and state["ended_early"]
@@ -487,12 +492,14 @@ def test_the_end_offline_shows_a_local_summary_then_the_server_one_when_back(
     run = start(phone, live_server, routine)
     context.set_offline(True)
     clocks.advance(10_000)
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Well done")
+    # No praise before the server's summary knows what was done.
+    expect(phone.get_by_role("heading", level=1)).to_have_text("End of the routine")
     expect(phone.get_by_role("status")).to_have_text("Saved when you are back online.")
     shot(phone, "player-offline-end")
 
     context.set_offline(False)
     expect(phone.get_by_role("group", name="Did it help?")).to_be_visible()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Well done")
     run.refresh_from_db()
     assert run.finished_at is not None and not run.ended_early
 
@@ -726,7 +733,10 @@ def test_without_javascript_the_player_steps_through_with_forms(
     expect(page.locator("#player-timer")).to_have_text(re.compile(r"^0:4[45]$"))
     page.get_by_role("button", name="Back").tap()
     expect(page.locator("#player-title")).to_have_text("First hold")
-    page.get_by_role("button", name="End").tap()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Routine ended")
+    page.get_by_role("link", name="End", exact=True).tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text("End this routine?")
+    assert not Run.objects.get().ended_early  # only a question so far
+    page.get_by_role("button", name="End routine").tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ended early")
     assert Run.objects.get().ended_early
     context.close()

@@ -445,12 +445,12 @@ def test_run_page_shows_the_phase_timer_and_controls_as_forms(
     main = main_part(html)
     assert re.search(r"<h1[^>]*>Towel stretch</h1>", main)
     assert "Left leg" in page_text(main)
-    assert "Step 1 of 5" in page_text(main)
+    assert "Step 1 of 3" in page_text(main)  # 3 steps: the first is left, then right
     assert timer_text(html) == "0:18"  # 17.5 s left, rounded up as a countdown shows it
     assert "Next: Towel stretch · 30 s" in page_text(main)
     forms = forms_by_action(main)
-    assert list(forms) == ["back", "pause", "resume", "done", "next", "end"]
-    assert visible_controls(main) == ["back", "pause", "next", "end"]
+    assert list(forms) == ["back", "pause", "resume", "done", "next"]
+    assert visible_controls(main) == ["back", "pause", "next"]
     labels = re.findall(r'<button[^>]*data-action="(\w+)"[^>]*>([^<]+)</button>', main)
     assert dict(labels) == {
         "back": "Back",
@@ -458,7 +458,6 @@ def test_run_page_shows_the_phase_timer_and_controls_as_forms(
         "resume": "Resume",
         "done": "Done",
         "next": "Next",
-        "end": "End",
     }
     for form in forms.values():
         assert form["attrs"]["action"] == run_url(run, "run_control")
@@ -466,7 +465,7 @@ def test_run_page_shows_the_phase_timer_and_controls_as_forms(
         assert form["fields"]["csrfmiddlewaretoken"]
         assert form["fields"]["phase"] == "0"
         assert form["fields"]["control_id"]
-    assert len({f["fields"]["control_id"] for f in forms.values()}) == 6
+    assert len({f["fields"]["control_id"] for f in forms.values()}) == 5
     data = json.loads(re.search(r'id="player-data"[^>]*>(.*?)</script>', html).group(1))
     assert data["state"]["remaining_ms"] == 17_500
     assert data["urls"] == {
@@ -485,7 +484,7 @@ def test_run_page_on_a_reps_phase_offers_done_instead_of_pause(
     html = client.get(run.get_absolute_url()).content.decode()
     assert timer_text(html) == "12 reps"
     assert "Switch sides" not in html
-    assert visible_controls(main_part(html)) == ["back", "done", "next", "end"]
+    assert visible_controls(main_part(html)) == ["back", "done", "next"]
     assert Run.objects.get(id=run.id).phase == 3  # what time alone changed is saved
 
 
@@ -507,7 +506,7 @@ def test_run_page_while_paused_offers_resume(client: Client, relief: Routine, cl
     html = client.get(run.get_absolute_url()).content.decode()
     assert timer_text(html) == "0:20"
     assert "Paused" in page_text(main_part(html))
-    assert visible_controls(main_part(html)) == ["back", "resume", "next", "end"]
+    assert visible_controls(main_part(html)) == ["back", "resume", "next"]
 
 
 def test_finished_run_page_shows_the_summary_and_the_rating_form(
@@ -538,8 +537,10 @@ def test_a_run_ended_early_says_so(client: Client, relief: Routine, clock: Any) 
     clock.shift(40)
     control(client, run, "end")
     text = main_text(client.get(run.get_absolute_url()))
-    assert "Routine ended" in text
-    assert "Steps done 1 of 4" in text
+    assert "Ended early" in text
+    # 40 s in: the left side of the first step was done, the right side cut short at 10 s.
+    assert "Steps done 0 of 3" in text
+    assert "1. Towel stretch (left side done)" in text
     assert "Time 40 s" in text
 
 
@@ -651,7 +652,7 @@ def test_a_plain_control_that_does_not_fit_shows_the_run_page_with_the_message(
     assert response.status_code == 409
     html = response.content.decode()
     assert re.search(r'role="alert"[^>]*>The routine is not paused\.<', html)
-    assert visible_controls(main_part(html)) == ["back", "pause", "next", "end"]
+    assert visible_controls(main_part(html)) == ["back", "pause", "next"]
     assert snapshot(run) == before
 
 
@@ -1017,7 +1018,7 @@ def test_home_lists_a_users_recent_runs_and_offers_to_resume_the_unfinished_one(
     assert "Your recent routines" in text
     assert text.index("Calf cramp relief") < text.index("Bedtime stretch")
     assert "not finished" in text
-    assert "ended early · helped 4/5" in text
+    assert "ended early · no steps done · helped 4/5" in text
 
 
 def test_home_offers_no_resume_for_a_finished_run(

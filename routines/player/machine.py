@@ -7,6 +7,15 @@ A *phase* is one timed or counted stretch of the routine: a step (or one side of
 step), a rest between steps, or the optional get-ready lead-in. Timed phases end by themselves
 when their time is up; counted (reps) phases wait for Done. Remaining time is always derived from
 timestamps, never counted down and stored.
+
+A *step* is what the routine page lists and numbers: one Step of the routine. An "each side"
+step is one step with two phases (left, then right); rests and the get-ready are not steps.
+The routine page, the player ("Step 2 of 7"), the summary and the history all count steps this
+way (`step_count`, `step_results`).
+
+A work phase is *done* when it ran to its end (a timed phase), got Done (a counted one), or was
+cut short (Skip, Next, End) after at least `DONE_PERCENT` of its time; otherwise it is skipped.
+A step is done when all its phases are done.
 """
 
 from __future__ import annotations
@@ -17,6 +26,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 LEAD_IN_MS = 5_000
+#: A timed phase cut short after at least this share of its time counts as done, not skipped
+#: (a stretch held 25 s of 30 s was done; one left after 5 s was not).
+DONE_PERCENT = 80
 #: A control that names a later phase than the server has reached is applied after the server
 #: catches up, if the phases in between are timed and end within this much of its time (the
 #: client and server clocks disagree by a request's latency at a phase boundary).
@@ -256,18 +268,25 @@ def apply(
             raise InvalidControl("This step is timed: it moves on by itself, or use Skip.")
         return _enter(state, phases, state.phase + 1, now)
     if action in (Action.SKIP, Action.NEXT):
-        skipped = state.skipped if state.phase in state.skipped else (*state.skipped, state.phase)
+        skipped = state.skipped
+        if state.phase not in skipped and not ran_long_enough(current, elapsed_ms(state, now)):
+            skipped = (*skipped, state.phase)
         return _enter(replace(state, skipped=skipped), phases, state.phase + 1, now)
     if action == Action.BACK:
         target = max(0, state.phase - 1)
         skipped = tuple(i for i in state.skipped if i != target)
         return _enter(replace(state, skipped=skipped), phases, target, now)
     # END
-    total_paused = state.total_paused_ms
+    pause = 0
     if state.paused_at is not None:
-        total_paused += _ms(now - state.paused_at) if now > state.paused_at else 0
+        pause = _ms(now - state.paused_at) if now > state.paused_at else 0
     return replace(
-        state, finished_at=now, ended_early=True, paused_at=None, total_paused_ms=total_paused
+        state,
+        finished_at=now,
+        ended_early=True,
+        paused_at=None,
+        paused_ms=state.paused_ms + pause,
+        total_paused_ms=state.total_paused_ms + pause,
     )
 
 
@@ -281,15 +300,170 @@ def _catch_up(state: RunState, phases: list[Phase], phase: int, now: dt.datetime
     return state
 
 
+def ran_long_enough(phase: Phase, elapsed: int) -> bool:
+    """Whether a timed phase cut short after `elapsed` ms counts as done (see DONE_PERCENT)."""
+    if phase.duration_ms is None:
+        return False
+    return elapsed * 100 >= phase.duration_ms * DONE_PERCENT
+
+
+def step_count(phases: list[Phase]) -> int:
+    """How many steps the routine has: each "each side" step counts once."""
+    return len({p.step for p in phases if p.kind == PhaseKind.WORK})
+
+
+def step_number(phases: list[Phase], index: int) -> int | None:
+    """The step (1-based) phase `index` belongs to; for a rest, the step it follows; None for
+    the get-ready."""
+    step = phases[index].step
+    return None if step is None else step + 1
+
+
+def progress_words(phases: list[Phase], index: int) -> str:
+    """Where phase `index` stands, as the player shows it: "Step 2 of 7"."""
+    count = step_count(phases)
+    phase = phases[index]
+    number = step_number(phases, index)
+    if phase.kind == PhaseKind.READY or number is None:
+        return f"Get ready · {count} step{'' if count == 1 else 's'}"
+    if phase.kind == PhaseKind.REST:
+        return f"Rest after step {number} of {count}"
+    return f"Step {number} of {count}"
+
+
+class StepStatus:
+    DONE = "done"
+    SKIPPED = "skipped"
+    #: Not reached, or ended during it before it was done.
+    NOT_DONE = "not done"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    number: int
+    title: str
+    status: str
+    #: For an "each side" step skipped on one side: the side that was done ("left").
+    side_done: str = ""
+
+
+class Outcome:
+    #: Every step done.
+    COMPLETE = "complete"
+    #: Some steps done, some skipped or not reached.
+    PARTIAL = "partial"
+    #: No step done: everything skipped, or ended before any step was done.
+    NOTHING = "nothing"
+    #: Still going.
+    RUNNING = "running"
+
+
+def _phase_statuses(state: RunState, phases: list[Phase]) -> dict[int, str]:
+    """Each work phase's status, for a state already settled."""
+    reached = len(phases) if state.finished and not state.ended_early else state.phase
+    statuses = {}
+    for index, phase in enumerate(phases):
+        if phase.kind != PhaseKind.WORK:
+            continue
+        if index in state.skipped:
+            status = StepStatus.SKIPPED
+        elif index < reached:
+            status = StepStatus.DONE
+        elif index == state.phase and state.finished_at is not None:
+            # Ended in this phase: done if it had run long enough, else cut short.
+            enough = ran_long_enough(phase, elapsed_ms(state, state.finished_at))
+            status = StepStatus.DONE if enough else StepStatus.NOT_DONE
+        else:
+            status = StepStatus.NOT_DONE
+        statuses[index] = status
+    return statuses
+
+
+def step_results(state: RunState, phases: list[Phase]) -> list[StepResult]:
+    """Each step's result, in order (for a state already settled)."""
+    statuses = _phase_statuses(state, phases)
+    by_step: dict[int, list[int]] = {}
+    for index in statuses:
+        step = phases[index].step
+        by_step.setdefault(step if step is not None else index, []).append(index)
+    results = []
+    for number, (_, indexes) in enumerate(sorted(by_step.items()), start=1):
+        seen = [statuses[i] for i in indexes]
+        side_done = ""
+        if all(s == StepStatus.DONE for s in seen):
+            status = StepStatus.DONE
+        else:
+            status = StepStatus.SKIPPED if StepStatus.SKIPPED in seen else StepStatus.NOT_DONE
+            done_sides = [phases[i].side for i in indexes if statuses[i] == StepStatus.DONE]
+            side_done = done_sides[0] if len(done_sides) == 1 and len(indexes) > 1 else ""
+        results.append(StepResult(number, phases[indexes[0]].title, status, side_done))
+    return results
+
+
 @dataclass(frozen=True)
 class Summary:
     total_ms: int
     active_ms: int
     paused_ms: int
-    phases_done: int
-    phases_skipped: int
-    phases_total: int
     ended_early: bool
+    finished: bool
+    steps: tuple[StepResult, ...]
+
+    @property
+    def steps_total(self) -> int:
+        return len(self.steps)
+
+    def _with(self, status: str) -> list[StepResult]:
+        return [step for step in self.steps if step.status == status]
+
+    @property
+    def done(self) -> list[StepResult]:
+        return self._with(StepStatus.DONE)
+
+    @property
+    def skipped(self) -> list[StepResult]:
+        return self._with(StepStatus.SKIPPED)
+
+    @property
+    def not_done(self) -> list[StepResult]:
+        return self._with(StepStatus.NOT_DONE)
+
+    @property
+    def steps_done(self) -> int:
+        return len(self.done)
+
+    @property
+    def outcome(self) -> str:
+        if not self.finished:
+            return Outcome.RUNNING
+        if self.steps and self.steps_done == self.steps_total:
+            return Outcome.COMPLETE
+        return Outcome.PARTIAL if self.steps_done else Outcome.NOTHING
+
+    @property
+    def headline(self) -> str:
+        """The summary's heading: praise only for a routine done in full."""
+        outcome = self.outcome
+        if outcome == Outcome.COMPLETE:
+            return "Well done"
+        if outcome == Outcome.PARTIAL and not self.ended_early:
+            return "Partly done"
+        if outcome == Outcome.RUNNING:
+            return "In progress"
+        return "Ended early"
+
+    @property
+    def status_words(self) -> str:
+        """One line for the history: "finished", "ended early · 2 of 7 steps done"."""
+        outcome = self.outcome
+        if outcome == Outcome.RUNNING:
+            return "not finished"
+        if outcome == Outcome.COMPLETE:
+            return f"finished · all {self.steps_total} steps"
+        if outcome == Outcome.NOTHING:
+            return "ended early · no steps done"
+        head = "ended early" if self.ended_early else "partly done"
+        return f"{head} · {self.steps_done} of {self.steps_total} steps done"
 
 
 def summarise(
@@ -301,16 +475,11 @@ def summarise(
     paused = state.total_paused_ms
     if state.paused_at is not None:
         paused += _ms(until - state.paused_at)
-    reached = state.phase + (1 if state.finished and not state.ended_early else 0)
-    work = [i for i, p in enumerate(phases) if p.kind == PhaseKind.WORK]
-    skipped = [i for i in state.skipped if i in work]
-    done = [i for i in work if i < reached and i not in state.skipped]
     return Summary(
         total_ms=total,
         active_ms=max(0, total - paused),
         paused_ms=paused,
-        phases_done=len(done),
-        phases_skipped=len(skipped),
-        phases_total=len(work),
         ended_early=state.ended_early,
+        finished=state.finished,
+        steps=tuple(step_results(state, phases)),
     )

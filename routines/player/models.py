@@ -13,12 +13,15 @@ from routines.content.models import Routine, Step
 from routines.player.machine import (
     Phase,
     RunState,
+    Summary,
     UnknownPhase,
     apply,
     build_phases,
     remaining_ms,
     settle,
     start,
+    step_count,
+    summarise,
 )
 
 #: How many recent control ids a run remembers, so a repeated control is applied once.
@@ -143,6 +146,20 @@ class Run(models.Model):
         self.finished_at = state.finished_at
         self.ended_early = state.ended_early
         self.skipped = list(state.skipped)
+
+    def summary(self, now: dt.datetime) -> Summary:
+        """What was done and skipped, step by step, and how the run ended (at `now`)."""
+        return summarise(self.state, self.phase_list(), self.started_at, now)
+
+    @property
+    def status_words(self) -> str:
+        """How the run went, for the history: "finished · all 7 steps", "ended early · no
+        steps done", "not finished" (time is not settled here: see `recent_for`)."""
+        return self.summary(self.finished_at or self.updated_at).status_words
+
+    @property
+    def step_count(self) -> int:
+        return step_count(self.phase_list())
 
     def remember_control(self, control_id: str) -> None:
         self.recent_controls = [*self.recent_controls, control_id][-RECENT_CONTROLS:]

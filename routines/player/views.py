@@ -26,7 +26,7 @@ from routines.accounts.throttle import (
 )
 from routines.content.models import Purpose, Routine, SafetySign, TriageLevel
 from routines.player.forms import ControlForm, RatingForm
-from routines.player.machine import InvalidControl, UnknownPhase, summarise
+from routines.player.machine import DONE_PERCENT, InvalidControl, UnknownPhase, progress_words
 from routines.player.models import Run
 from routines.player.sessions import guest_start_wait, owned_run, remember_guest_run
 
@@ -132,15 +132,19 @@ def _player_context(run: Run, now: dt.datetime, **extra: Any) -> dict[str, Any]:
     payload = run.payload(now)
     phase = phases[payload["phase"]]
     following = phases[payload["phase"] + 1] if payload["phase"] + 1 < len(phases) else None
+    progress = [progress_words(phases, index) for index in range(len(phases))]
+    summary = run.summary(now)
     return {
         "run": run,
         "phases": phases,
         "phase": phase,
         "phase_number": payload["phase"] + 1,
+        "progress": progress[payload["phase"]],
         "following": following,
         "state": payload,
         "player_data": {
             "phases": run.phases,
+            "progress": progress,
             "state": payload,
             "urls": {
                 "control": reverse("run_control", kwargs={"run_id": run.id}),
@@ -148,7 +152,13 @@ def _player_context(run: Run, now: dt.datetime, **extra: Any) -> dict[str, Any]:
                 "page": run.get_absolute_url(),
             },
         },
-        "summary": summarise(run.state, phases, run.started_at, now),
+        "summary": summary,
+        "summary_groups": [
+            ("Done", summary.done),
+            ("Skipped", summary.skipped),
+            ("Not done", summary.not_done),
+        ],
+        "done_percent": DONE_PERCENT,
         "controls": player_controls(phase.timed, payload["paused"]),
         "control_id": uuid4().hex,
         "rating_form": RatingForm(initial={"rating": run.rating}),
@@ -160,7 +170,8 @@ def player_controls(timed: bool, paused: bool) -> list[tuple[str, str, bool]]:
     """The control buttons, in order, and whether each shows now (the script switches them).
 
     Without JavaScript the timer stands still, so the forward button reads "Next"; the player
-    script renames it "Skip".
+    script renames it "Skip". End is not among them: it sits apart, at the top, and asks first
+    (`end_run`).
     """
     return [
         ("back", "Back", True),
@@ -168,7 +179,6 @@ def player_controls(timed: bool, paused: bool) -> list[tuple[str, str, bool]]:
         ("resume", "Resume", timed and paused),
         ("done", "Done", not timed),
         ("next", "Next", True),
-        ("end", "End", True),
     ]
 
 
@@ -179,6 +189,21 @@ def run_detail(request: HttpRequest, run_id: UUID) -> HttpResponse:
     run = owned_run(request, run_id)
     run.settle(now)
     return render(request, "player/run.html", _player_context(run, now))
+
+
+@never_cache
+@require_GET
+def end_run(request: HttpRequest, run_id: UUID) -> HttpResponse:
+    """ "End this routine?": the confirmation End opens (in the player, a dialog with the same
+    partial; this page without JavaScript). Ending itself is a POST to `run_control`."""
+    now = timezone.now()
+    run = owned_run(request, run_id)
+    run.settle(now)
+    if run.finished_at is not None:
+        return redirect(run)
+    context = _player_context(run, now)
+    template = "player/end.html#confirm" if request.htmx else "player/end.html"
+    return render(request, template, context)
 
 
 @never_cache

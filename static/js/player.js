@@ -20,7 +20,7 @@ const root = document.getElementById("player");
 const dataNode = document.getElementById("player-data");
 if (root && dataNode) start(JSON.parse(dataNode.textContent));
 
-function start({ phases, state, urls }) {
+function start({ phases, progress, state, urls }) {
   const timeline = new Timeline(phases);
   let st = timeline.settle(fromServer(state, loadAnchor()), performance.now());
   const ticker = new Ticker(tick);
@@ -33,7 +33,10 @@ function start({ phases, state, urls }) {
     adopt,
   });
   const cues = new Cues();
-  const view = new View(root, timeline, { onCountdown: () => st.paused || cues.countdown() });
+  const view = new View(root, timeline, {
+    onCountdown: () => st.paused || cues.countdown(),
+    progress,
+  });
   const lock = new ScreenLock(() => !st.finished && !st.paused);
 
   // Move on past any phase that has ended, then show the time left.
@@ -94,7 +97,7 @@ function start({ phases, state, urls }) {
     ticker.stop();
     view.markStarted(st);
     lock.sync();
-    view.announce(st.early ? "Routine ended." : "Routine finished. Well done.");
+    view.announce(st.early ? "Routine ended early." : "End of the routine.");
     if (!st.early) cues.finished();
     view.showEnd(st.early);
     controls.checkFinished();
@@ -110,13 +113,32 @@ function start({ phases, state, urls }) {
     control(event.target.elements.action.value);
   });
 
+  // End asks first, in a dialog (without JavaScript, the link opens the same question as a
+  // page). The run goes on behind it; "Keep going" just closes it.
+  const endDialog = document.getElementById("end-dialog");
+  if (endDialog?.showModal) {
+    document.getElementById("player-end")?.addEventListener("click", (event) => {
+      event.preventDefault();
+      if (!st.finished) endDialog.showModal();
+    });
+    endDialog.querySelector("[data-keep-going]")?.addEventListener("click", (event) => {
+      event.preventDefault();
+      endDialog.close();
+    });
+    endDialog.addEventListener("submit", (event) => {
+      event.preventDefault();
+      endDialog.close();
+      control("end");
+    });
+  }
+
   // Space pauses and resumes, unless it belongs to another field.
   const isSpace = (event) => event.key === " " || event.code === "Space";
   const isControl = (node) => node.closest?.("#player-controls button");
   const isOtherField = (node) =>
     !isControl(node) && node.closest?.("input, select, textarea, button, summary, [contenteditable]");
   document.addEventListener("keydown", (event) => {
-    if (!isSpace(event) || st.finished || isOtherField(event.target)) return;
+    if (!isSpace(event) || st.finished || endDialog?.open || isOtherField(event.target)) return;
     event.preventDefault();
     if (!event.repeat) control(st.paused ? "resume" : "pause");
   });

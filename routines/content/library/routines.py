@@ -392,8 +392,8 @@ COLD = RoutineData(
 WARM_UP = RoutineData(
     slug="warm-up",
     title="Warm-up before exercise",
-    summary="About 10 minutes of easy movement that builds up, to get your legs ready for "
-    "exercise.",
+    # No length in the summary: the page shows the one computed from the steps.
+    summary="Easy movement that builds up, to get your legs ready for exercise.",
     purpose=Purpose.PREVENTION,
     order=7,
     situations=("before-exercise",),
@@ -465,8 +465,7 @@ WARM_UP = RoutineData(
 COOL_DOWN = RoutineData(
     slug="cool-down",
     title="Cool-down after exercise",
-    summary="About 10 minutes of easy movement and gentle stretches for the calves and thighs "
-    "after exercise.",
+    summary="Easy movement and gentle stretches for the calves and thighs after exercise.",
     purpose=Purpose.PREVENTION,
     order=8,
     situations=("after-exercise",),

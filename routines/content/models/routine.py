@@ -10,6 +10,11 @@ from routines.content.models.images import Image
 from routines.content.models.publishing import PublishableQuerySet
 
 
+def about_minutes(seconds: int) -> int:
+    """Seconds as the whole minutes a page states, half a minute rounding up; at least 1."""
+    return max(1, (int(seconds) + 30) // 60)
+
+
 class Purpose(models.TextChoices):
     RELIEF = "relief", "Relief"
     PREVENTION = "prevention", "Prevention"
@@ -53,15 +58,18 @@ class RoutineQuerySet(PublishableQuerySet["Routine"]):
         """
         from routines.content.models.step import Step
 
+        steps = Step.objects.filter(routine=OuterRef("pk"))
         per_routine = (
-            Step.objects.filter(routine=OuterRef("pk"))
-            .order_by()
+            steps.order_by()
             .values("routine")
             .annotate(total=Sum(Step.total_seconds_expression()))
             .values("total")
         )
+        # The player plays no rest after the last step: leave it out, as `total_seconds` does.
+        last_rest = steps.order_by("-order", "-pk").values("rest_after_seconds")[:1]
         return self.annotate(
             total_seconds_db=Coalesce(Subquery(per_routine, output_field=IntegerField()), 0)
+            - Coalesce(Subquery(last_rest, output_field=IntegerField()), 0)
         )
 
     def for_list(self) -> RoutineQuerySet:
@@ -120,10 +128,26 @@ class Routine(models.Model):
 
     @property
     def total_seconds(self) -> int:
+        """The routine's time as the player runs it: every step's time and its rest, but no
+        rest after the last step (the player ends there). Reps are estimated (REP_SECONDS)."""
         annotated = getattr(self, "total_seconds_db", None)
         if annotated is not None:
             return int(annotated)
-        return sum(step.total_seconds for step in self.steps.all())
+        steps = list(self.steps.all())
+        last_rest = steps[-1].rest_after_seconds if steps else 0
+        return sum(step.total_seconds for step in steps) - last_rest
+
+    @property
+    def minutes(self) -> int:
+        """The routine's length in whole minutes, as every page says it ("About 11 min")."""
+        return about_minutes(self.total_seconds)
+
+    @property
+    def step_count(self) -> int:
+        """How many steps the routine has. A step is one item of its list: an "each side" step
+        (left, then right) is one step; rests are not steps. The player counts the same way
+        (routines/player/machine.py, `step_count`)."""
+        return len(self.steps.all())
 
     def safety_note_lines(self) -> list[str]:
         return [line.strip() for line in self.safety_notes.splitlines() if line.strip()]

@@ -1,5 +1,7 @@
 from django import template
 
+from routines.content.models.routine import about_minutes
+
 register = template.Library()
 
 
@@ -20,13 +22,13 @@ def duration(seconds: int | None) -> str:
 
 @register.filter
 def approx_minutes(seconds: int | None) -> str:
-    """A routine's length for a list: "about 4 min"; under a minute, the seconds."""
+    """A routine's length as every page states it: "4 min" (see `about_minutes`); under a
+    minute, the seconds."""
     if not seconds:
         return "0 min"
     if seconds < 60:
         return f"{seconds} s"
-    minutes = round(seconds / 60)
-    return f"{minutes} min"
+    return f"{about_minutes(seconds)} min"
 
 
 @register.filter

@@ -7,10 +7,12 @@ import { remaining } from "./clock.js";
 const $ = (id) => document.getElementById(id);
 
 export class View {
-  // `onCountdown` is called as the shown time reaches 3, 2 and 1 seconds.
-  constructor(root, timeline, { onCountdown }) {
+  // `onCountdown` is called as the shown time reaches 3, 2 and 1 seconds. `progress`: each
+  // phase's "Step 2 of 7", as the server words it (steps, not phases: rests do not count).
+  constructor(root, timeline, { onCountdown, progress }) {
     this.root = root;
     this.timeline = timeline;
+    this.progress = progress;
     this.onCountdown = onCountdown;
     this.routineTitle = document.title.split(" · ")[0];
     this.lastSecs = null;
@@ -50,12 +52,12 @@ export class View {
     const p = phases[i];
     this.markStarted(s);
     root.dataset.phase = String(i);
-    setText("player-progress", `Step ${i + 1} of ${count}`);
+    setText("player-progress", this.progress[i]);
     const bar = $("player-bar");
     if (bar) {
       bar.max = count;
       bar.value = i + 1;
-      bar.textContent = `${i + 1} of ${count}`;
+      bar.textContent = this.progress[i];
     }
     setText("player-side", this.sideText(p));
     setText("player-title", p.title);
@@ -109,7 +111,7 @@ export class View {
   announcePhase(s) {
     const p = this.timeline.phases[s.phase];
     const side = p.side === "left" || p.side === "right" ? `${p.side} leg` : "";
-    const parts = [`Step ${s.phase + 1} of ${this.timeline.count}: ${p.title}`, spokenAmount(p)];
+    const parts = [`${this.progress[s.phase]}: ${p.title}`, spokenAmount(p)];
     if (side && p.kind === "work") parts.push(p.switch_sides ? `switch to your ${side}` : side);
     this.announce(parts.join(", ") + (s.paused ? ". Paused." : ""));
   }
@@ -123,7 +125,8 @@ export class View {
   showEnd(early) {
     const root = this.root;
     const eyebrow = make("p", "eyebrow", this.routineTitle);
-    const heading = make("h1", "", early ? "Routine ended" : "Well done");
+    // Praise waits for the server's summary, which knows what was done and what was skipped.
+    const heading = make("h1", "", early ? "Ended early" : "End of the routine");
     heading.id = "player-title";
     heading.tabIndex = -1;
     const status = make("p", "muted", "Saving…");
