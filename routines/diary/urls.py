@@ -1,0 +1,10 @@
+from django.urls import path
+
+from routines.diary import views
+
+urlpatterns = [
+    path("diary/", views.diary_list, name="diary"),
+    path("diary/log/", views.log_cramp, name="diary_log"),
+    path("diary/<int:pk>/edit/", views.edit_cramp, name="diary_edit"),
+    path("diary/<int:pk>/delete/", views.delete_cramp, name="diary_delete"),
+]

@@ -1,0 +1,83 @@
+"""The cramp diary on a phone: three taps from the home page log a cramp."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from routines.diary.models import CrampEntry
+
+from .helpers.browser import no_horizontal_scroll, shot, sign_in_browser
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_three_taps_on_home_log_a_cramp(
+    phone: Page, live_server: Any, sam: Any, scheme: str
+) -> None:
+    sign_in_browser(phone.context, live_server.url, sam)
+    phone.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+    phone.goto(live_server.url + "/")
+    card = phone.locator("#quick-log")
+    card.scroll_into_view_if_needed()
+    shot(phone, f"diary-quick-log-{scheme}", full_page=False)
+
+    card.get_by_role("radio", name="Calf").tap()
+    card.get_by_role("radio", name="Right").tap()
+    card.get_by_role("button", name="7 out of 10: save").tap()
+
+    expect(card.get_by_role("heading", name="Cramp logged")).to_be_visible()
+    expect(card.get_by_role("status")).to_contain_text("Calf, right, 7 out of 10")
+    entry = CrampEntry.objects.get()
+    assert (entry.user_id, entry.muscle, entry.side, entry.intensity) == (
+        sam.pk,
+        "calf",
+        "right",
+        7,
+    )
+    no_horizontal_scroll(phone)
+    shot(phone, f"diary-quick-logged-{scheme}", full_page=False)
+
+    phone.get_by_role("link", name="Add details").tap()
+    expect(phone.get_by_role("heading", name="Change this entry")).to_be_visible()
+    no_horizontal_scroll(phone)
+    shot(phone, f"diary-edit-{scheme}")
+    phone.get_by_label("How long it lasted (minutes) (optional)").fill("12")
+    phone.get_by_role("button", name="Save changes").tap()
+    expect(phone.get_by_text("should be seen today")).to_be_visible()
+    shot(phone, f"diary-list-{scheme}")
+    entry.refresh_from_db()
+    assert entry.lasted_minutes == 12
+
+
+def test_a_guest_logs_with_javascript_off(browser: Any, live_server: Any) -> None:
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 360, "height": 640}, is_mobile=True
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    card = page.locator("#quick-log")
+    card.get_by_role("radio", name="Foot or toes").click()
+    card.get_by_role("radio", name="Left").click()
+    card.get_by_role("button", name="3 out of 10: save").click()
+    expect(page).to_have_url(live_server.url + "/diary/")
+    expect(page.get_by_role("status").first).to_contain_text(
+        "Logged: foot or toes, left, 3 out of 10"
+    )
+    assert CrampEntry.objects.get(user=None).muscle == "foot"
+    context.close()
+
+
+def test_a_guest_logs_in_three_taps_with_htmx(phone: Page, live_server: Any) -> None:
+    """A guest has no htmx CSRF header: the token the page adds outside the cached form
+    (form="quick-log-form") goes with the htmx request."""
+    phone.goto(live_server.url + "/")
+    card = phone.locator("#quick-log")
+    card.get_by_role("radio", name="Back of thigh").tap()
+    card.get_by_role("radio", name="Both").tap()
+    card.get_by_role("button", name="10 out of 10: save").tap()
+    expect(card.get_by_role("status")).to_contain_text("Back of thigh, both, 10 out of 10")
+    assert CrampEntry.objects.get(user=None).intensity == 10
