@@ -81,3 +81,48 @@ def test_a_guest_logs_in_three_taps_with_htmx(phone: Page, live_server: Any) -> 
     card.get_by_role("button", name="10 out of 10: save").tap()
     expect(card.get_by_role("status")).to_contain_text("Back of thigh, both, 10 out of 10")
     assert CrampEntry.objects.get(user=None).intensity == 10
+
+
+@pytest.mark.parametrize("width", [360, 390])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_charts_read_on_a_phone(
+    phone: Page, live_server: Any, sam: Any, scheme: str, width: int
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from routines.content.models import Purpose
+    from routines.player.models import Run
+
+    from .factories import make_routine
+
+    now = timezone.now()
+    CrampEntry.objects.bulk_create(
+        CrampEntry(
+            user=sam,
+            started_at=now - dt.timedelta(hours=5 + 31 * n),
+            muscle=("calf", "foot", "calf", "hamstring")[n % 4],
+            side="left",
+            intensity=1 + n % 10,
+            context="night" if n % 2 else "resting",
+        )
+        for n in range(40)
+    )
+    routine = make_routine(title="Bedtime stretches", purpose=Purpose.PREVENTION)
+    for n in range(12):
+        start = now - dt.timedelta(days=n * 3, hours=1)
+        run = Run.begin(routine, user=sam, lead_in=False, now=start)
+        Run.objects.filter(pk=run.pk).update(
+            finished_at=start + dt.timedelta(minutes=4 + n % 5), rating=1 + n % 5
+        )
+    sign_in_browser(phone.context, live_server.url, sam)
+    phone.set_viewport_size({"width": width, "height": 800})
+    phone.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+    for name in ("insights", "history"):
+        phone.goto(f"{live_server.url}/diary/{name}/")
+        expect(phone.locator("svg.bar-chart").first).to_be_visible()
+        box = phone.locator("svg.bar-chart").first.bounding_box()
+        assert box is not None and box["width"] <= width
+        no_horizontal_scroll(phone)
+        shot(phone, f"diary-{name}-{width}-{scheme}")

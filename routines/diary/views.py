@@ -16,8 +16,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from routines.accounts.http import signed_in
+from routines.accounts.models import Profile
 from routines.accounts.throttle import Limit, guest, over_limit
 from routines.diary.forms import CrampForm
+from routines.diary.insights import WEEKS, history_for, insights_for
 from routines.diary.models import CrampEntry, Muscle, Side
 from routines.diary.services import DiaryFull
 from routines.diary.sessions import (
@@ -164,3 +167,23 @@ def delete_cramp(request: HttpRequest, pk: int) -> HttpResponse:
         response["HX-Redirect"] = reverse("diary")
         return response
     return redirect("diary")
+
+
+@require_GET
+@signed_in
+@never_cache
+def insights(request: HttpRequest) -> HttpResponse:
+    profile = Profile.for_user(request.user)
+    data = insights_for(request.user, profile, timezone.now())
+    return render(request, "diary/insights.html", {"insights": data, "weeks": WEEKS})
+
+
+@require_GET
+@signed_in
+@never_cache
+def history(request: HttpRequest) -> HttpResponse:
+    profile = Profile.for_user(request.user)
+    data = history_for(request.user, profile, timezone.now())
+    return render(
+        request, "diary/history.html", {"history": data, "weeks": WEEKS, "zone": profile.zone}
+    )
