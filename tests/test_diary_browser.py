@@ -126,3 +126,37 @@ def test_the_charts_read_on_a_phone(
         assert box is not None and box["width"] <= width
         no_horizontal_scroll(phone)
         shot(phone, f"diary-{name}-{width}-{scheme}")
+
+
+def test_the_doctors_summary_prints_on_one_page(phone: Page, live_server: Any, sam: Any) -> None:
+    import datetime as dt
+    import re
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    CrampEntry.objects.bulk_create(
+        CrampEntry(
+            user=sam,
+            started_at=now - dt.timedelta(hours=3 + 29 * n),
+            muscle=("calf", "foot", "hamstring")[n % 3],
+            side=("left", "right")[n % 2],
+            intensity=1 + n % 10,
+            lasted_minutes=1 + n % 14,
+            context="night",
+        )
+        for n in range(60)
+    )
+    sign_in_browser(phone.context, live_server.url, sam)
+    phone.goto(f"{live_server.url}/diary/summary/")
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Leg cramp diary")
+    no_horizontal_scroll(phone)
+    shot(phone, "diary-summary-screen")
+
+    phone.emulate_media(media="print")
+    expect(phone.locator(".site-header")).to_be_hidden()
+    expect(phone.get_by_role("button", name="Show this range")).to_be_hidden()
+    shot(phone, "diary-summary-print")
+    pdf = phone.pdf(format="A4")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == 1, f"the summary prints on {pages} pages"

@@ -139,7 +139,6 @@ def test_rows_put_names_left_and_bars_in_proportion() -> None:
 # The pages ------------------------------------------------------------------------------------
 
 
-
 def cramp(user: Any, at: dt.datetime, **fields: Any) -> CrampEntry:
     values = {"muscle": "calf", "side": "left", "intensity": 5, **fields}
     return CrampEntry.objects.create(user=user, started_at=at, **values)

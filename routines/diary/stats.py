@@ -139,7 +139,5 @@ def advice(cramps: Sequence[Cramp], now: dt.datetime) -> list[Advice]:
         )
     last_week = [c for c in cramps if now - dt.timedelta(days=7) < c.started_at <= now]
     if len(last_week) >= CRAMPS_A_WEEK:
-        found.append(
-            Advice("often", f"You logged {len(last_week)} cramps in the last 7 days.")
-        )
+        found.append(Advice("often", f"You logged {len(last_week)} cramps in the last 7 days."))
     return found

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from routines.diary.sessions import (
     person_zone,
     save_new,
 )
+from routines.diary.summary import RangeForm, csv_rows, default_range, summary_for
 from routines.player.sessions import owned_run
 
 #: Entries per page of the diary list.
@@ -187,3 +188,38 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(
         request, "diary/history.html", {"history": data, "weeks": WEEKS, "zone": profile.zone}
     )
+
+
+@require_GET
+@signed_in
+@never_cache
+def doctor_summary(request: HttpRequest) -> HttpResponse:
+    """The printable one-page summary; the range comes from the query (last 12 weeks if not)."""
+    profile = Profile.for_user(request.user)
+    today = profile.today(timezone.now())
+    start, end = default_range(today)
+    status = 200
+    if "start" in request.GET or "end" in request.GET:
+        form = RangeForm(request.GET, today=today)
+        if form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        else:
+            status = 400
+    else:
+        form = RangeForm(initial={"start": start, "end": end}, today=today)
+    data = summary_for(request.user, profile, start, end)
+    context = {"summary": data, "form": form, "person": request.user, "today": today}
+    return render(request, "diary/summary.html", context, status=status)
+
+
+@require_GET
+@signed_in
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    profile = Profile.for_user(request.user)
+    today = profile.today(timezone.now())
+    response = StreamingHttpResponse(
+        csv_rows(request.user, profile), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="unknot-cramp-diary-{today}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
