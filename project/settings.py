@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "routines.content",
     "routines.player",
     "routines.reminders",
+    "routines.diary",
     "routines.home",
 ]
 
@@ -216,6 +217,10 @@ REMINDERS_MAX_PER_ACCOUNT = envint("REMINDERS_MAX_PER_ACCOUNT", 50)
 GUEST_RUNS_PER_SESSION_PER_HOUR = envint("GUEST_RUNS_PER_SESSION_PER_HOUR", 20)
 GUEST_RUNS_PER_IP_PER_HOUR = envint("GUEST_RUNS_PER_IP_PER_HOUR", 30)
 #: Routines a signed-in person may start in an hour (generous: nobody does 120 on purpose).
+#: The cramp diary: entries one account keeps (three years of daily cramps fit), and cramps
+#: logged by guests from one address in an hour (a guest's session keeps 30).
+DIARY_MAX_ENTRIES_PER_ACCOUNT = envint("DIARY_MAX_ENTRIES_PER_ACCOUNT", 5000)
+GUEST_CRAMPS_PER_IP_PER_HOUR = envint("GUEST_CRAMPS_PER_IP_PER_HOUR", 60)
 RUNS_PER_ACCOUNT_PER_HOUR = envint("RUNS_PER_ACCOUNT_PER_HOUR", 120)
 #: Rates of the other throttled actions (django-ratelimit's "count/period", period s, m, h, d).
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "10/h")  # per address
@@ -257,6 +262,7 @@ CLEANUP_TASKS = [
     "routines.accounts.cleanup.expired_sessions",
     "routines.accounts.cleanup.expired_counts",
     "routines.player.cleanup.old_guest_runs",
+    "routines.diary.cleanup.old_guest_entries",
 ]
 
 # Security. Production defaults; DEBUG (development) relaxes what needs HTTPS.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("routines.content.urls")),
     path("", include("routines.player.urls")),
     path("", include("routines.reminders.urls")),
+    path("", include("routines.diary.urls")),
 ]
 
 if settings.DEBUG:

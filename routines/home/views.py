@@ -3,6 +3,7 @@ signed-in person their recent runs and today's water. Also the site-wide CSRF fa
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.utils import timezone
 from routines.accounts.models import Profile
 from routines.content.caching import render_cached
 from routines.content.models import BodyArea, Purpose, Routine
+from routines.diary.forms import CrampForm
 from routines.player.models import Run
 from routines.reminders.hydration import hydration_summary
 
@@ -50,7 +52,13 @@ def _home_context() -> dict[str, Any]:
         (area, by_area[area.pk]) for area in BodyArea.objects.all() if area.pk in by_area
     ]
     prevention = Routine.objects.for_list().filter(purpose=Purpose.PREVENTION)
-    return {"cramp_choices": cramp_choices, "prevention": prevention[:HOME_PREVENTION]}
+    return {
+        "cramp_choices": cramp_choices,
+        "prevention": prevention[:HOME_PREVENTION],
+        # The quick cramp log, for everyone (a guest's entries stay on their device). Only its
+        # choices are shown, the same for all; the CSRF token is added per request.
+        "cramp_form": CrampForm(now=timezone.now(), zone=dt.UTC),
+    }
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

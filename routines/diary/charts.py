@@ -1,0 +1,132 @@
+"""Bar charts drawn on the server as SVG (templates/diary/bar_chart.html), pure: no Django.
+
+A chart is a list of bars with their geometry, and where their labels and values are written,
+in a fixed viewBox; CSS scales it to the screen and colours it (light and dark). Weeks are
+columns; categories (time of day, muscle) are rows, so their names stay readable on a phone.
+Each chart also carries its numbers for a table that screen readers get instead of the picture.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: The drawing's width in its own units (it scales to the width of the screen).
+WIDTH = 320
+#: Columns: the plot's height, room above for values and below for labels, side padding.
+HEIGHT, TOP, BOTTOM, SIDE, GAP = 170, 18, 24, 16, 4
+#: Rows: each row's height, the room for the names on the left and the values on the right.
+ROW, ROW_GAP, NAMES, VALUES = 30, 8, 138, 32
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    shown: str
+    x: float
+    y: float
+    width: float
+    height: float
+    label_x: float
+    label_y: float
+    value_x: float
+    value_y: float
+    #: Whether this bar's label is drawn (weekly labels are thinned out to fit).
+    labelled: bool = True
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    unit: str
+    bars: tuple[Bar, ...]
+    horizontal: bool
+    width: int
+    height: int
+    #: The axis line: from (x1, y1) to (x2, y2).
+    axis: tuple[float, float, float, float]
+
+    @property
+    def label_anchor(self) -> str:
+        return "start" if self.horizontal else "middle"
+
+    @property
+    def value_anchor(self) -> str:
+        return "start" if self.horizontal else "middle"
+
+    @property
+    def empty(self) -> bool:
+        return all(bar.value == 0 for bar in self.bars)
+
+    @property
+    def total(self) -> float:
+        return sum(bar.value for bar in self.bars)
+
+
+def _shown(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def column_chart(
+    title: str, unit: str, points: Sequence[tuple[str, float]], *, max_labels: int = 6
+) -> BarChart:
+    """Columns for `points` (label, value) in order, the tallest filling the plot; only every
+    n-th label is drawn so that at most `max_labels` show."""
+    count = max(1, len(points))
+    slot = (WIDTH - 2 * SIDE) / count
+    tallest = max((value for _, value in points), default=0) or 1
+    room = HEIGHT - TOP - BOTTOM
+    baseline = HEIGHT - BOTTOM
+    every = max(1, math.ceil(count / max_labels))
+    bars = []
+    for index, (label, value) in enumerate(points):
+        height = room * value / tallest
+        x = SIDE + index * slot + GAP / 2
+        centre = round(x + (slot - GAP) / 2, 2)
+        bars.append(
+            Bar(
+                label=label,
+                value=value,
+                shown=_shown(value),
+                x=round(x, 2),
+                y=round(baseline - height, 2),
+                width=round(max(1.0, slot - GAP), 2),
+                height=round(height, 2),
+                label_x=centre,
+                label_y=HEIGHT - 7,
+                value_x=centre,
+                value_y=round(baseline - height - 5, 2),
+                labelled=(count - 1 - index) % every == 0,  # the latest week always
+            )
+        )
+    return BarChart(title, unit, tuple(bars), False, WIDTH, HEIGHT, (0, baseline, WIDTH, baseline))
+
+
+def row_chart(title: str, unit: str, points: Sequence[tuple[str, float]]) -> BarChart:
+    """One row per point (label, value): the name on the left, the bar, the value after it."""
+    largest = max((value for _, value in points), default=0) or 1
+    room = WIDTH - NAMES - VALUES
+    bars = []
+    for index, (label, value) in enumerate(points):
+        top = index * (ROW + ROW_GAP)
+        length = room * value / largest
+        middle = top + ROW / 2 + 5
+        bars.append(
+            Bar(
+                label=label,
+                value=value,
+                shown=_shown(value),
+                x=NAMES,
+                y=top,
+                width=round(length, 2),
+                height=ROW,
+                label_x=0,
+                label_y=middle,
+                value_x=round(NAMES + length + 6, 2),
+                value_y=middle,
+            )
+        )
+    height = max(ROW, len(points) * (ROW + ROW_GAP) - ROW_GAP)
+    return BarChart(title, unit, tuple(bars), True, WIDTH, height, (NAMES, 0, NAMES, height))

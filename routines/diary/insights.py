@@ -1,0 +1,165 @@
+"""What the insights and history pages show, gathered in a fixed number of queries whatever
+the size of the diary (stats.py counts, charts.py draws)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count
+
+from routines.accounts.models import Profile
+from routines.content.models import Purpose
+from routines.diary.charts import BarChart, column_chart, row_chart
+from routines.diary.models import Context, CrampEntry, Muscle
+from routines.diary.stats import (
+    WEEKS,
+    Advice,
+    Cramp,
+    advice,
+    by_day_part,
+    per_week,
+    recent_weeks,
+    streak,
+    sum_per_week,
+)
+from routines.player.models import Run
+
+#: How many rated routines the insights list, best first.
+TOP_ROUTINES = 5
+#: How many finished routines the history lists.
+HISTORY_RUNS = 20
+#: The streak looks back at most this far (a longer one shows as "a year or more").
+STREAK_LOOKBACK_DAYS = 366
+
+
+def _week_label(monday: dt.date) -> str:
+    return f"{monday.day} {monday:%b}"
+
+
+@dataclass(frozen=True)
+class HelpfulRoutine:
+    title: str
+    average: float
+    ratings: int
+
+
+@dataclass(frozen=True)
+class Insights:
+    weeks_chart: BarChart
+    day_chart: BarChart
+    muscle_chart: BarChart
+    helpful: list[HelpfulRoutine]
+    advice: list[Advice]
+    total: int
+
+    @property
+    def seen_today(self) -> list[Advice]:
+        return [a for a in self.advice if a.today]
+
+    @property
+    def see_a_doctor(self) -> list[Advice]:
+        return [a for a in self.advice if not a.today]
+
+
+def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
+    """The last WEEKS weeks of the person's diary (two queries)."""
+    zone = profile.zone
+    today = profile.today(now)
+    since = profile.day_start(recent_weeks(today)[0])
+    rows = list(
+        CrampEntry.objects.filter(user=user, started_at__gte=since, started_at__lte=now)
+        .order_by()
+        .values_list("started_at", "muscle", "context", "lasted_minutes")
+    )
+    moments = [row[0] for row in rows]
+    weeks = per_week(moments, zone, today)
+    muscles = {value: 0 for value in Muscle.values}
+    for row in rows:
+        muscles[row[1]] += 1
+    rated = (
+        Run.objects.filter(user=user, rating__isnull=False)
+        .values("routine_title")
+        .annotate(average=Avg("rating"), ratings=Count("id"))
+        .order_by("-average", "-ratings", "routine_title")[:TOP_ROUTINES]
+    )
+    cramps = [Cramp(row[0], row[2] == Context.NIGHT, row[3]) for row in rows]
+    return Insights(
+        weeks_chart=column_chart(
+            "Cramps per week", "cramps", [(_week_label(m), n) for m, n in weeks]
+        ),
+        day_chart=row_chart("By time of day", "cramps", by_day_part(moments, zone)),
+        muscle_chart=row_chart(
+            "By muscle", "cramps", [(Muscle(value).label, n) for value, n in muscles.items()]
+        ),
+        helpful=[
+            HelpfulRoutine(r["routine_title"], round(float(r["average"]), 1), r["ratings"])
+            for r in rated
+        ],
+        advice=advice(cramps, now),
+        total=len(rows),
+    )
+
+
+@dataclass(frozen=True)
+class RunLine:
+    run: Run
+    minutes: float
+
+
+@dataclass(frozen=True)
+class History:
+    runs: list[RunLine]
+    streak: int
+    streak_capped: bool
+    minutes_chart: BarChart
+
+
+def _minutes(run: Run) -> float:
+    if run.finished_at is None:
+        return 0.0
+    spent = (run.finished_at - run.started_at).total_seconds() - run.total_paused_ms / 1000
+    return max(0.0, spent / 60)
+
+
+def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
+    """Finished routines, the prevention streak and minutes per week (three queries)."""
+    zone = profile.zone
+    today = profile.today(now)
+    fields = ("id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating")
+    finished = Run.objects.filter(user=user, finished_at__isnull=False).only(*fields)
+    recent = [
+        RunLine(run, _minutes(run))
+        for run in finished.filter(ended_early=False).order_by("-started_at")[:HISTORY_RUNS]
+    ]
+    since = profile.day_start(recent_weeks(today)[0])
+    window = list(finished.filter(started_at__gte=since).order_by())
+    lookback = now - dt.timedelta(days=STREAK_LOOKBACK_DAYS)
+    prevention_days = {
+        moment.astimezone(zone).date()
+        for moment in Run.objects.filter(
+            user=user,
+            finished_at__isnull=False,
+            ended_early=False,
+            routine__purpose=Purpose.PREVENTION,
+            started_at__gte=lookback,
+        )
+        .order_by()
+        .values_list("started_at", flat=True)
+    }
+    days = streak(prevention_days, today)
+    minutes = sum_per_week([(run.started_at, _minutes(run)) for run in window], zone, today)
+    return History(
+        runs=recent,
+        streak=days,
+        streak_capped=days >= STREAK_LOOKBACK_DAYS - 1,
+        minutes_chart=column_chart(
+            "Minutes per week",
+            "minutes",
+            [(_week_label(m), round(total)) for m, total in minutes],
+        ),
+    )
+
+
+__all__ = ["WEEKS", "History", "Insights", "history_for", "insights_for"]

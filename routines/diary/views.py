@@ -1,0 +1,225 @@
+"""The cramp diary: log a cramp (three taps from home, or the full form), the list, edit and
+delete. Guests can use it on their device; their entries move to the account on sign-up."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from routines.accounts.http import signed_in
+from routines.accounts.models import Profile
+from routines.accounts.throttle import Limit, guest, over_limit
+from routines.diary.forms import CrampForm
+from routines.diary.insights import WEEKS, history_for, insights_for
+from routines.diary.models import CrampEntry, Muscle, Side
+from routines.diary.services import DiaryFull
+from routines.diary.sessions import (
+    GuestDiaryFull,
+    entries_for,
+    forget,
+    owned_entry,
+    person_zone,
+    save_new,
+)
+from routines.diary.summary import RangeForm, csv_rows, default_range, summary_for
+from routines.player.sessions import owned_run
+
+#: Entries per page of the diary list.
+PAGE_SIZE = 50
+
+GUEST_LOGS = Limit(
+    group="diary-guest-ip",
+    rate="GUEST_CRAMPS_PER_IP_PER_HOUR",
+    key="ip",
+    message=(
+        "Many cramps have been logged from your network in the last hour. Try again in {wait}, "
+        "or log in: signed-in diaries have more room."
+    ),
+    applies=guest,
+    sign_in_link=True,
+)
+
+
+def _run_from(request: HttpRequest, value: str) -> Any:
+    """The person's own run named in the form or query (404 for anyone else's), or None."""
+    if not value:
+        return None
+    try:
+        run_id = UUID(value)
+    except ValueError:
+        return None
+    return owned_run(request, run_id)
+
+
+def _form_page(
+    request: HttpRequest,
+    form: CrampForm,
+    *,
+    entry: CrampEntry | None = None,
+    run: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"form": form, "entry": entry, "run": run, "zone": person_zone(request)}
+    template = "diary/form.html#form" if request.htmx else "diary/form.html"
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@never_cache
+def diary_list(request: HttpRequest) -> HttpResponse:
+    zone = person_zone(request)
+    entries = entries_for(request).select_related("run")
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "zone": zone, "guest": not request.user.is_authenticated}
+    return render(request, "diary/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def log_cramp(request: HttpRequest) -> HttpResponse:
+    """GET: the form (muscle, side and run may come pre-filled in the query). POST: save it;
+    from the home page's quick log only muscle, side and intensity arrive."""
+    now = timezone.now()
+    zone = person_zone(request)
+    if request.method == "GET":
+        run = _run_from(request, request.GET.get("run", ""))
+        initial = {
+            name: request.GET[name]
+            for name, values in (("muscle", Muscle.values), ("side", Side.values))
+            if request.GET.get(name) in values
+        }
+        form = CrampForm(initial=initial, now=now, zone=zone)
+        return _form_page(request, form, run=run)
+
+    refused = over_limit(request, GUEST_LOGS)
+    if refused is not None:
+        return refused
+    run = _run_from(request, request.POST.get("run", ""))
+    quick = request.POST.get("from") == "home"
+    form = CrampForm(request.POST, now=now, zone=zone)
+    if not form.is_valid():
+        if quick and request.htmx:
+            return render(request, "diary/quick_log.html#card", {"form": form}, status=400)
+        return _form_page(request, form, run=run, status=400)
+    entry = form.save(commit=False)
+    entry.run = run
+    try:
+        entry = save_new(request, entry)
+    except (DiaryFull, GuestDiaryFull) as full:
+        form.add_error(None, str(full))
+        if quick and request.htmx:
+            return render(request, "diary/quick_log.html#card", {"form": form}, status=409)
+        return _form_page(request, form, run=run, status=409)
+    if quick and request.htmx:
+        return render(request, "diary/quick_log.html#logged", {"entry": entry, "zone": zone})
+    messages.success(request, _logged_words(entry, zone))
+    return redirect("diary")
+
+
+def _logged_words(entry: CrampEntry, zone: ZoneInfo) -> str:
+    when = entry.started_at.astimezone(zone)
+    return (
+        f"Logged: {entry.get_muscle_display().lower()}, {entry.get_side_display().lower()}, "
+        f"{entry.intensity} out of 10, at {when:%H:%M}."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def edit_cramp(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = owned_entry(request, pk)
+    now = timezone.now()
+    zone = person_zone(request)
+    if request.method == "GET":
+        return _form_page(request, CrampForm(instance=entry, now=now, zone=zone), entry=entry)
+    form = CrampForm(request.POST, instance=entry, now=now, zone=zone)
+    if not form.is_valid():
+        # The entry as stored, not as the rejected form would have left it.
+        entry.refresh_from_db()
+        return _form_page(request, form, entry=entry, status=400)
+    form.save()
+    messages.success(request, "Saved your changes.")
+    return redirect("diary")
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def delete_cramp(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: ask first. POST: delete it."""
+    entry = owned_entry(request, pk)
+    if request.method == "GET":
+        return render(request, "diary/delete.html", {"entry": entry, "zone": person_zone(request)})
+    entry.delete()
+    if not request.user.is_authenticated:
+        forget(request.session, pk)
+    messages.success(request, "Deleted that cramp from your diary.")
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("diary")
+        return response
+    return redirect("diary")
+
+
+@require_GET
+@signed_in
+@never_cache
+def insights(request: HttpRequest) -> HttpResponse:
+    profile = Profile.for_user(request.user)
+    data = insights_for(request.user, profile, timezone.now())
+    return render(request, "diary/insights.html", {"insights": data, "weeks": WEEKS})
+
+
+@require_GET
+@signed_in
+@never_cache
+def history(request: HttpRequest) -> HttpResponse:
+    profile = Profile.for_user(request.user)
+    data = history_for(request.user, profile, timezone.now())
+    return render(
+        request, "diary/history.html", {"history": data, "weeks": WEEKS, "zone": profile.zone}
+    )
+
+
+@require_GET
+@signed_in
+@never_cache
+def doctor_summary(request: HttpRequest) -> HttpResponse:
+    """The printable one-page summary; the range comes from the query (last 12 weeks if not)."""
+    profile = Profile.for_user(request.user)
+    today = profile.today(timezone.now())
+    start, end = default_range(today)
+    status = 200
+    if "start" in request.GET or "end" in request.GET:
+        form = RangeForm(request.GET, today=today)
+        if form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        else:
+            status = 400
+    else:
+        form = RangeForm(initial={"start": start, "end": end}, today=today)
+    data = summary_for(request.user, profile, start, end)
+    context = {"summary": data, "form": form, "person": request.user, "today": today}
+    return render(request, "diary/summary.html", context, status=status)
+
+
+@require_GET
+@signed_in
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    profile = Profile.for_user(request.user)
+    today = profile.today(timezone.now())
+    response = StreamingHttpResponse(
+        csv_rows(request.user, profile), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="unknot-cramp-diary-{today}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
