@@ -8,15 +8,18 @@ not govern, so the pages are checked under their real policy.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from routines.content.models import LearnArticle, Routine
+from routines.diary.models import CrampEntry
 
 from .helpers.browser import sign_in_browser
 from .helpers.reminders import make_reminder
@@ -81,6 +84,8 @@ def public_paths() -> list[str]:
         "/accounts/login/",
         "/accounts/signup/",
         "/accounts/password_reset/",
+        "/diary/",
+        "/diary/log/",
         "/no-such-page/",
     ]
 
@@ -102,6 +107,19 @@ def test_every_signed_in_page_has_no_axe_violations(
     phone: Page, live_server: Any, sam: Any, scheme: Scheme
 ) -> None:
     reminder = make_reminder(sam)
+    now = timezone.now()
+    entries = [
+        CrampEntry.objects.create(
+            user=sam,
+            started_at=now - dt.timedelta(hours=3 + 30 * n),
+            muscle="calf",
+            side="left",
+            intensity=4 + n,
+            lasted_minutes=5 * n + 2,
+            context="night",
+        )
+        for n in range(5)
+    ]
     sign_in_browser(phone.context, live_server.url, sam)
     paths = [
         "/",
@@ -113,6 +131,13 @@ def test_every_signed_in_page_has_no_axe_violations(
         "/hydration/",
         "/push/devices/",
         "/accounts/password_change/",
+        "/diary/",
+        "/diary/log/",
+        f"/diary/{entries[0].pk}/edit/",
+        f"/diary/{entries[0].pk}/delete/",
+        "/diary/insights/",
+        "/diary/history/",
+        "/diary/summary/",
     ]
     found = check_pages(phone, live_server.url, paths, scheme)
     assert found == {}, found
@@ -134,3 +159,7 @@ def test_the_player_running_and_paused_has_no_axe_violations(
     phone.get_by_role("button", name="Pause").tap()
     expect(phone.get_by_role("button", name="Resume")).to_be_visible()
     assert axe_violations(phone) == [], "paused"
+
+    # The no-JavaScript "End this routine?" page.
+    phone.goto(phone.url + "end/")
+    assert axe_violations(phone) == [], "end question"
