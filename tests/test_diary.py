@@ -418,3 +418,18 @@ def test_clean_up_removes_guests_old_entries_only() -> None:
         fresh_guest = entry_for(None)
         assert old_guest_entries(timezone.now()) == 1
     assert set(CrampEntry.objects.values_list("pk", flat=True)) == {old_member.pk, fresh_guest.pk}
+
+
+def test_a_relief_runs_summary_offers_to_log_the_cramp_linked_to_it(
+    client_sam: Client, sam: AbstractBaseUser
+) -> None:
+    from routines.content.models import Purpose
+
+    relief = make_routine(title="Calf relief", purpose=Purpose.RELIEF)
+    prevention = make_routine(title="Bedtime", purpose=Purpose.PREVENTION)
+    for routine, offered in ((relief, True), (prevention, False)):
+        run = Run.begin(routine, user=sam, lead_in=False, now=timezone.now())
+        Run.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+        html = client_sam.get(run.get_absolute_url()).content.decode()
+        link = f'href="{reverse("diary_log")}?run={run.id}"'
+        assert (link in html) is offered
