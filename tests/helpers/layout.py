@@ -137,11 +137,13 @@ def covered(page: Page, selector: str) -> list[str]:
         """(selector) => {
           const out = [];
           for (const el of document.querySelectorAll(selector)) {
-            if (!el.getClientRects().length || getComputedStyle(el).visibility === "hidden") {
+            if (!el.getClientRects().length ||
+                !el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true})) {
               continue;
             }
             el.scrollIntoView({block: "end", inline: "nearest"});
-            const r = el.getBoundingClientRect();
+            // A link that wraps has a box per line: its first line is what is tried.
+            const r = el.getClientRects()[0];
             // The middle, and a quarter in from each side at mid-height (rounded corners are
             // not part of an element when hit-testing, so the corners are not tried).
             const y = r.top + r.height / 2;
