@@ -138,9 +138,7 @@ def test_an_unknown_browser_zone_is_ignored_and_the_glass_still_counts(
     assert len(stored(client)) == 1
 
 
-def test_a_guests_session_keeps_at_most_the_cap_dropping_the_oldest(
-    client: Client, clock
-) -> None:
+def test_a_guests_session_keeps_at_most_the_cap_dropping_the_oldest(client: Client, clock) -> None:
     for _ in range(MAX_GUEST_GLASSES + 3):
         add(client)
         clock.shift(1)

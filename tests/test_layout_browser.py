@@ -29,7 +29,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from routines.content.models import LearnArticle
 
-from .conftest import CHROMIUM_ARGS
 from .helpers.browser import record_console_errors, shot, sign_in_browser
 from .helpers.layout import covered, sideways_overflow, small_targets, widest_elements
 from .helpers.people import PASSWORD, make_user
@@ -221,7 +220,9 @@ def test_at_360x640_the_player_fits_above_its_controls(
         assert covered(page, "main article a[href], main article summary") == [], slug
 
 
-def test_library_chips_wrap_and_filter_at_once(phone: Page, live_server: Any, shipped_library: None) -> None:
+def test_library_chips_wrap_and_filter_at_once(
+    phone: Page, live_server: Any, shipped_library: None
+) -> None:
     phone.set_viewport_size({"width": 360, "height": 640})
     phone.goto(live_server.url + "/routines/")
     # Every chip is whole on screen: nothing cut off, nothing to scroll to.

@@ -1,5 +1,6 @@
 """The home page, which brings the apps together: "Cramp now", today's water (a guest's on
-this device), prevention routines, and for a signed-in person their recent runs. Also the site-wide CSRF failure page."""
+this device), prevention routines, and for a signed-in person their recent runs. Also the
+site-wide CSRF failure page."""
 
 from __future__ import annotations
 

@@ -136,9 +136,7 @@ def _guest_times(session: SessionBase, now: dt.datetime) -> list[float]:
     times = session.get(GUEST_GLASSES, [])
     if not isinstance(times, list):
         return []
-    return sorted(
-        t for t in times if isinstance(t, int | float) and since <= t <= now.timestamp()
-    )
+    return sorted(t for t in times if isinstance(t, int | float) and since <= t <= now.timestamp())
 
 
 def add_guest_glass(session: SessionBase, now: dt.datetime) -> None:

@@ -35,7 +35,7 @@ _TARGETS_JS = """
   // Not hidden, not inside a closed <details> (content-visibility: hidden), has a box.
   const visible = (el) =>
     el.getClientRects().length > 0 &&
-    el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true, opacityProperty: false});
+    el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true});
   const ownProse = (block) => {
     let text = "";
     const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
