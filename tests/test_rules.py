@@ -224,9 +224,8 @@ def test_a_glass_for_one_occurrence_is_logged_once_however_it_is_tapped() -> Non
 # Signed-in views and htmx ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name", ["hydration_add", "hydration_undo", "push_test", "reminders_resume"]
-)
+# (A guest's "+1 glass" and undo work without an account: tests/test_guest_hydration.py.)
+@pytest.mark.parametrize("name", ["hydration_settings", "push_test", "reminders_resume"])
 def test_an_expired_session_sends_htmx_to_the_login_page_as_a_whole_page(name: str) -> None:
     response = Client().post(reverse(name), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="/")
 

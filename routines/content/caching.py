@@ -61,6 +61,7 @@ def render_cached(
     *,
     key: tuple[str, ...] = (),
     partial: str = "body",
+    also: tuple[str, ...] = (),
     partial_only: bool = False,
     extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
@@ -71,13 +72,19 @@ def render_cached(
     must not show anything specific to the request (CSRF token, user, messages); `extra` is
     context for the page around it, per request (never cached in the body). With
     `partial_only` (an htmx request) the response is the partial alone; otherwise the whole
-    `template`, which places `body` in the page.
+    `template`, which places `body` in the page. The partials named in `also` are rendered
+    with the same context and cached with it, each placed in the page by its own name (so
+    that per-request parts can sit between them).
     """
     if request.user.is_staff:
         return _render(
-            request, template, _build_fragment(request, template, build, partial), partial_only
+            request,
+            template,
+            _build_fragment(request, template, build, partial, also),
+            partial_only,
+            extra,
         )
-    cache_key = _key(f"{template}#{partial}", key)
+    cache_key = _key(f"{template}#{'+'.join((partial, *also))}", key)
     # A guest with no pending messages and no per-request extras gets exactly the same page as
     # every other guest: keep the whole page, not only its body.
     whole_page = (
@@ -90,7 +97,7 @@ def render_cached(
         return HttpResponse(page["content"], status=page["status"])
     fragment = cache.get(cache_key)
     if fragment is None:
-        fragment = _build_fragment(request, template, build, partial)
+        fragment = _build_fragment(request, template, build, partial, also)
         cache.set(cache_key, fragment, settings.CONTENT_CACHE_SECONDS)
     response = _render(request, template, fragment, partial_only, extra)
     # A page that carries a CSRF token (a form outside the body) is this visitor's alone.
@@ -105,11 +112,15 @@ def _build_fragment(
     template: str,
     build: Callable[[], Mapping[str, Any]],
     partial: str,
+    also: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     context = dict(build())
     fragment = {name: context[name] for name in PAGE_KEYS if name in context}
     fragment["status"] = context.get("status", 200)
     fragment["html"] = render_to_string(f"{template}#{partial}", context, request)
+    fragment["also"] = {
+        name: render_to_string(f"{template}#{name}", context, request) for name in also
+    }
     return fragment
 
 
@@ -125,4 +136,6 @@ def _render(
     page = {name: fragment[name] for name in PAGE_KEYS if name in fragment}
     page.update(extra or {})
     page["body"] = mark_safe(fragment["html"])  # our own template's output
+    for name, html in fragment.get("also", {}).items():
+        page[name] = mark_safe(html)
     return render(request, template, page, status=fragment["status"])

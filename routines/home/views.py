@@ -1,5 +1,6 @@
-"""The home page, which brings the apps together: "Cramp now", prevention routines, and for a
-signed-in person their recent runs and today's water. Also the site-wide CSRF failure page."""
+"""The home page, which brings the apps together: "Cramp now", today's water (a guest's on
+this device), prevention routines, and for a signed-in person their recent runs. Also the
+site-wide CSRF failure page."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from routines.content.caching import render_cached
 from routines.content.models import BodyArea, Purpose, Routine
 from routines.diary.forms import CrampForm
 from routines.player.models import Run
-from routines.reminders.hydration import hydration_summary
+from routines.reminders.hydration import guest_hydration, hydration_summary
 
 #: The situation a relief routine must have to be offered under "Cramp now".
 CRAMP_NOW = "cramp-now"
@@ -24,14 +25,17 @@ HOME_PREVENTION = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render_cached(request, "pages/home.html", _home_context, extra=_personal(request))
+    return render_cached(
+        request, "pages/home.html", _home_context, also=("hero",), extra=_personal(request)
+    )
 
 
 def _personal(request: HttpRequest) -> dict[str, Any]:
-    """A signed-in person's part of the home page (nothing for guests, whose page is cached)."""
-    if not request.user.is_authenticated:
-        return {}
+    """The visitor's own part of the home page: today's glasses (a guest's from their session)
+    and, signed in, their recent and unfinished runs."""
     now = timezone.now()
+    if not request.user.is_authenticated:
+        return {"hydration": guest_hydration(request.session, now, week=False)}
     runs, resumable = Run.objects.recent_for(request.user, now)
     profile = Profile.for_user(request.user)
     return {

@@ -7,3 +7,6 @@ class RemindersConfig(AppConfig):
     name = "routines.reminders"
     label = "reminders"
     verbose_name = "Reminders"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects its receivers)

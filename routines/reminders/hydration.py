@@ -2,6 +2,10 @@
 
 "Today" is the person's own local day (Profile.day_start, DST-safe). People on a fluid limit
 see counts only: no goal, no target, no bar to fill.
+
+A guest's glasses are kept in their session (this device only), at most MAX_GUEST_GLASSES of
+the last seven days, with no goal (Unknot does not know if they are on a fluid limit); they
+become the person's own when they sign up or log in (signals.py), as guest runs do.
 """
 
 from __future__ import annotations
@@ -9,11 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 
 from routines.accounts.models import Profile
+from routines.accounts.zones import UTC, local_midnight, validate_zone
 from routines.reminders.models import HydrationLog
 
 WEEK_DAYS = 7
@@ -67,6 +74,8 @@ class Hydration:
     week: list[Day]
     goal: int | None
     restricted: bool
+    #: Counted in a guest's session, on this device only.
+    guest: bool = False
 
 
 def hydration_summary(
@@ -92,3 +101,82 @@ def hydration_summary(
 def take_back_one_today(user: Any, profile: Profile, now: dt.datetime) -> bool:
     """Take back the last glass logged today (local day); nothing before today."""
     return HydrationLog.objects.take_back_one(user, profile.day_start(profile.today(now)))
+
+
+# A guest's glasses, in their session ------------------------------------------------------
+
+#: Session key: when a guest logged each glass (Unix times, oldest first).
+GUEST_GLASSES = "guest_glasses"
+#: Session key: the guest's IANA time zone, from their browser (their "today").
+GUEST_ZONE = "guest_zone"
+#: A guest's session keeps this many glasses, the newest, from the last seven days.
+MAX_GUEST_GLASSES = 80
+
+
+def _guest_zone(session: SessionBase) -> ZoneInfo:
+    try:
+        return validate_zone(session.get(GUEST_ZONE, ""))
+    except ValueError:
+        return UTC
+
+
+def remember_guest_zone(session: SessionBase, name: str) -> None:
+    """Keep the browser's zone for the guest's "today"; an unknown name changes nothing."""
+    try:
+        zone = validate_zone(name)
+    except ValueError:
+        return
+    if session.get(GUEST_ZONE) != zone.key:
+        session[GUEST_ZONE] = zone.key
+
+
+def _guest_times(session: SessionBase, now: dt.datetime) -> list[float]:
+    """The guest's glasses of the last seven days (and none in the future), oldest first."""
+    since = (now - dt.timedelta(days=WEEK_DAYS)).timestamp()
+    times = session.get(GUEST_GLASSES, [])
+    if not isinstance(times, list):
+        return []
+    return sorted(t for t in times if isinstance(t, int | float) and since <= t <= now.timestamp())
+
+
+def add_guest_glass(session: SessionBase, now: dt.datetime) -> None:
+    """One glass for the guest, now; the oldest goes when the session holds the most it may."""
+    session[GUEST_GLASSES] = [*_guest_times(session, now), now.timestamp()][-MAX_GUEST_GLASSES:]
+
+
+def take_back_guest_glass(session: SessionBase, now: dt.datetime) -> bool:
+    """Take back the guest's last glass of today (their local day); False if there is none."""
+    times = _guest_times(session, now)
+    zone = _guest_zone(session)
+    day_start = local_midnight(now.astimezone(zone).date(), zone).timestamp()
+    if not times or times[-1] < day_start:
+        return False
+    session[GUEST_GLASSES] = times[:-1]
+    return True
+
+
+def guest_hydration(session: SessionBase, now: dt.datetime, *, week: bool = True) -> Hydration:
+    """What the hydration views show a guest: counts on their local days, no goal."""
+    zone = _guest_zone(session)
+    today = now.astimezone(zone).date()
+    counts: dict[dt.date, int] = {}
+    for stamp in _guest_times(session, now):
+        day = dt.datetime.fromtimestamp(stamp, zone).date()
+        counts[day] = counts.get(day, 0) + 1
+    first = today - dt.timedelta(days=WEEK_DAYS - 1) if week else today
+    dates = [first + dt.timedelta(days=offset) for offset in range((today - first).days + 1)]
+    days = [Day(date=date, glasses=counts.get(date, 0), goal=None) for date in dates]
+    return Hydration(
+        today=days[-1], week=days if week else [], goal=None, restricted=False, guest=True
+    )
+
+
+def claim_guest_glasses(session: SessionBase, user: Any, now: dt.datetime) -> int:
+    """The guest's glasses become `user`'s (one log each, at the time it was logged); the
+    session forgets them. Returns how many moved."""
+    times = _guest_times(session, now)
+    session.pop(GUEST_GLASSES, None)
+    HydrationLog.objects.bulk_create(
+        [HydrationLog(user=user, at=dt.datetime.fromtimestamp(t, dt.UTC)) for t in times]
+    )
+    return len(times)

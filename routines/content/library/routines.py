@@ -70,7 +70,7 @@ CALF_RELIEF = RoutineData(
             "Sit with your leg out straight",
             "Sit on the bed or the floor with the cramped leg straight out in front of you. "
             "Keep the knee straight but not locked. Breathe out slowly.",
-            duration_seconds=5,
+            duration_seconds=10,
         ),
         *_repeat(
             StepData(
@@ -130,7 +130,7 @@ HAMSTRING_RELIEF = RoutineData(
             "Sit with both legs straight",
             "Sit on the floor or the bed with both legs straight out in front of you. Sit up "
             "tall so your back is long.",
-            duration_seconds=5,
+            duration_seconds=10,
         ),
         *_repeat(
             StepData(

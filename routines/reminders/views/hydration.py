@@ -1,5 +1,8 @@
 """The hydration log: "+1 glass" (in the app and from a notification), today's count against
 the daily goal, the last seven days, and the goal settings (hydration.py does the counting).
+
+A guest logs glasses too, on this device (their session, no goal, no settings); they become
+the person's own when they sign up or log in.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from django.views.decorators.http import require_GET, require_POST
 from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
 from routines.reminders.forms import HydrationSettingsForm
-from routines.reminders.hydration import hydration_summary, take_back_one_today
+from routines.reminders.hydration import (
+    Hydration,
+    add_guest_glass,
+    guest_hydration,
+    hydration_summary,
+    remember_guest_zone,
+    take_back_guest_glass,
+    take_back_one_today,
+)
 from routines.reminders.models import HydrationLog
 from routines.reminders.services import save_profile
 from routines.reminders.tokens import occurrence_for_drank_token
@@ -27,19 +38,24 @@ RETURN_TO = {"home": "home", "log": "hydration"}
 # Views ------------------------------------------------------------------------------------
 
 
+def _summary(request: HttpRequest, *, week: bool = True) -> Hydration:
+    """This person's glasses, or a guest's (from their session)."""
+    now = timezone.now()
+    if not request.user.is_authenticated:
+        return guest_hydration(request.session, now, week=week)
+    return hydration_summary(request.user, Profile.for_user(request.user), now, week=week)
+
+
 def _page(
     request: HttpRequest, *, form: HydrationSettingsForm | None = None, status: int = 200
 ) -> HttpResponse:
-    profile = Profile.for_user(request.user)
-    context = {
-        "hydration": hydration_summary(request.user, profile, timezone.now()),
-        "form": form or HydrationSettingsForm(instance=profile),
-    }
+    context = {"hydration": _summary(request)}
+    if request.user.is_authenticated:
+        context["form"] = form or HydrationSettingsForm(instance=Profile.for_user(request.user))
     return render(request, "hydration/log.html", context, status=status)
 
 
 @require_GET
-@signed_in
 @never_cache
 def hydration_log(request: HttpRequest) -> HttpResponse:
     return _page(request)
@@ -49,8 +65,7 @@ def _after_change(request: HttpRequest, note: str = "") -> HttpResponse:
     """htmx: the new progress (and, on the log page, the week, out of band). Plain: back to
     the page the button was on, with the count as a message."""
     origin = request.POST.get("from", "log")
-    profile = Profile.for_user(request.user)
-    summary = hydration_summary(request.user, profile, timezone.now(), week=origin == "log")
+    summary = _summary(request, week=origin == "log")
     if request.htmx:
         context = {"hydration": summary, "note": note, "oob_week": origin == "log"}
         return render(request, "hydration/log.html#changed", context)
@@ -62,18 +77,26 @@ def _after_change(request: HttpRequest, note: str = "") -> HttpResponse:
 
 
 @require_POST
-@signed_in
 def add_glass(request: HttpRequest) -> HttpResponse:
-    HydrationLog.objects.create(user=request.user, at=timezone.now(), glasses=1)
+    """One glass, now: the person's, or a guest's in their session (with their browser's zone,
+    for their "today")."""
+    if request.user.is_authenticated:
+        HydrationLog.objects.create(user=request.user, at=timezone.now(), glasses=1)
+    else:
+        remember_guest_zone(request.session, request.POST.get("timezone", ""))
+        add_guest_glass(request.session, timezone.now())
     return _after_change(request)
 
 
 @require_POST
-@signed_in
 def undo_glass(request: HttpRequest) -> HttpResponse:
     """Take back the last glass logged today (local day); nothing before today."""
-    profile = Profile.for_user(request.user)
-    if not take_back_one_today(request.user, profile, timezone.now()):
+    now = timezone.now()
+    if request.user.is_authenticated:
+        taken = take_back_one_today(request.user, Profile.for_user(request.user), now)
+    else:
+        taken = take_back_guest_glass(request.session, now)
+    if not taken:
         return _after_change(request, note="There is no glass to take back today.")
     return _after_change(request, note="Took back one glass.")
 
