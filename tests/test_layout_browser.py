@@ -134,7 +134,7 @@ def test_no_page_scrolls_sideways_and_every_target_is_big_enough(
     # A running player, then its summary (End, as a plain form post).
     start_guest_run(page, base)
     check_page(page, "(player)", problems, f"{width}px guest")
-    page.locator("form.control-end").evaluate("form => form.submit()")
+    page.locator("form.end-form").first.evaluate("form => form.submit()")
     expect(page.locator("#summary")).to_be_visible()
     check_page(page, "(summary)", problems, f"{width}px guest")
 
