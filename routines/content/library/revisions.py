@@ -44,7 +44,14 @@ from routines.content.library.safety import (
     TODAY,
     TRIAGE_LEVELS,
 )
-from routines.content.library.types import ClaimData
+from routines.content.library.types import (
+    ArticleData,
+    ClaimData,
+    DisclaimerData,
+    SafetySignData,
+    StepData,
+    TriageLevelData,
+)
 from routines.content.models import (
     Claim,
     Disclaimer,
@@ -165,7 +172,7 @@ class Revision:
 # Current values, looked up by natural key ----------------------------------------------------
 
 
-def _article(slug: str) -> Any:
+def _article(slug: str) -> ArticleData:
     return next(a for a in LEARN_ARTICLES if a.slug == slug)
 
 
@@ -173,19 +180,19 @@ def _claim(slug: str, order: int) -> ClaimData:
     return _article(slug).claims[order - 1]
 
 
-def _sign(key: str) -> Any:
+def _sign(key: str) -> SafetySignData:
     return next(s for s in SAFETY_SIGNS if s.key == key)
 
 
-def _level(slug: str) -> Any:
+def _level(slug: str) -> TriageLevelData:
     return next(t for t in TRIAGE_LEVELS if t.slug == slug)
 
 
-def _disclaimer(key: str) -> Any:
+def _disclaimer(key: str) -> DisclaimerData:
     return next(d for d in DISCLAIMERS if d.key == key)
 
 
-def _last_step(slug: str) -> Any:
+def _last_step(slug: str) -> StepData:
     return next(r for r in ROUTINES if r.slug == slug).steps[-1]
 
 
