@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
@@ -33,6 +34,7 @@ from routines.content.models import (
     LibraryRevision,
     Routine,
     SafetySign,
+    Source,
     Step,
     StepKind,
     TriageLevel,
@@ -40,6 +42,7 @@ from routines.content.models import (
 from routines.player.models import Run
 
 from .helpers.html import links, main_part, main_text, page_text
+from .helpers.people import signed_in
 
 #: The database as the library before this correction left it (`load_library` at 599ae98,
 #: then `dumpdata content`).
@@ -539,3 +542,66 @@ def test_upgraded_old_library_matches_a_fresh_load_field_for_field() -> None:
     run_command()
 
     assert snapshot() == fresh
+
+
+# The admin: staff cannot save a heading that misleads -----------------------------------------
+
+
+@pytest.fixture
+def editor_client(db: None) -> Client:
+    user = User.objects.create_user("editor", "editor@example.com", "pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Content editors"))
+    return signed_in(user)
+
+
+def article_form(statement: str, verdict: str, evidence: str, source: Source) -> dict[str, Any]:
+    return {
+        "title": "Magnesium",
+        "slug": "magnesium",
+        "summary": "What the trials found.",
+        "intro": "",
+        "situation": "",
+        "order": "0",
+        "claims-TOTAL_FORMS": "1",
+        "claims-INITIAL_FORMS": "0",
+        "claims-MIN_NUM_FORMS": "0",
+        "claims-MAX_NUM_FORMS": "1000",
+        "claims-0-id": "",
+        "claims-0-order": "1",
+        "claims-0-statement": statement,
+        "claims-0-verdict": verdict,
+        "claims-0-explanation": "A careful review found little benefit in older adults.",
+        "claims-0-evidence": evidence,
+        "claims-0-sources": [str(source.pk)],
+    }
+
+
+def test_admin_refuses_a_myth_stated_flat_and_saves_nothing(editor_client: Client) -> None:
+    source = Source.objects.create(code="S9", title="Cochrane: magnesium for cramps")
+
+    response = editor_client.post(
+        reverse("admin:content_learnarticle_add"),
+        article_form("Magnesium tablets cure night cramps", "", Evidence.WEAK, source),
+    )
+
+    assert response.status_code == 200
+    assert "ask the heading as a question" in response.content.decode()
+    assert not LearnArticle.objects.exists()
+    assert not Claim.objects.exists()
+
+
+def test_admin_saves_a_question_with_its_verdict(editor_client: Client) -> None:
+    source = Source.objects.create(code="S9", title="Cochrane: magnesium for cramps")
+
+    response = editor_client.post(
+        reverse("admin:content_learnarticle_add"),
+        article_form("Do magnesium tablets help?", "Usually not", Evidence.WEAK, source),
+    )
+
+    assert response.status_code == 302
+    saved = Claim.objects.get()
+    assert (saved.statement, saved.verdict, saved.evidence) == (
+        "Do magnesium tablets help?",
+        "Usually not",
+        Evidence.WEAK,
+    )
