@@ -61,8 +61,8 @@ def test_first_run_creates_the_whole_library() -> None:
     assert SafetySign.objects.count() == 14
     assert TriageLevel.objects.count() == 3
     assert {level.slug: level.signs.count() for level in TriageLevel.objects.all()} == {
-        "emergency": 3,
-        "today": 4,
+        "emergency": 2,
+        "today": 5,
         "soon": 7,
     }
     assert Disclaimer.objects.count() == 11
@@ -247,7 +247,7 @@ def test_a_reference_to_an_unknown_source_fails_clearly_and_loads_nothing(
 def test_help_explains_reruns_and_deleted_routines() -> None:
     text = Command().help
 
-    assert "never changed" in text
+    assert "only in fields that still hold the old shipped text" in text
     assert "deleted comes back" in text
 
 

@@ -326,7 +326,7 @@ class ClaimInline(SortableStackedInline):
     model = Claim
     extra = 0
     autocomplete_fields = ["sources"]
-    fields = ["statement", "explanation", "evidence", "sources"]
+    fields = ["statement", "verdict", "explanation", "evidence", "sources"]
 
 
 @admin.register(LearnArticle)
@@ -339,7 +339,7 @@ class LearnArticleAdmin(SortableAdminBase, admin.ModelAdmin):
     ordering = ["order", "title"]
     prepopulated_fields = {"slug": ["title"]}
     view_on_site = True
-    fields = ["title", "slug", "summary", "intro", "order", "published"]
+    fields = ["title", "slug", "summary", "intro", "situation", "order", "published"]
 
 
 @admin.register(Source)

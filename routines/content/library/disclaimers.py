@@ -1,5 +1,6 @@
 """Statements the About page (and the pages they concern) must show."""
 
+from routines.content.library.safety import LONG_CRAMP_ADVICE
 from routines.content.library.types import DisclaimerData
 
 DISCLAIMERS: tuple[DisclaimerData, ...] = (
@@ -18,9 +19,9 @@ DISCLAIMERS: tuple[DisclaimerData, ...] = (
         key="emergency-signs",
         title="Emergencies come first",
         text=(
-            "If you have sudden breathlessness, chest pain, a leg that turns cold, pale or "
-            "numb, or a cramp lasting more than 10 minutes that is not easing, call the "
-            "emergency number. The full list is on the \u2018When to get help\u2019 page."
+            "If you have sudden breathlessness, chest pain, or a leg that turns cold, pale or "
+            f"numb, call the emergency number. {LONG_CRAMP_ADVICE} The full list is on the "
+            "\u2018When to get help\u2019 page."
         ),
         order=2,
         sources=("S26", "S25", "S3"),

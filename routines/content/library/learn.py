@@ -1,9 +1,13 @@
 """The Learn pages. Each claim's evidence level follows the content brief's verdict table.
 
-A claim's statement is the idea people meet in popular articles; its evidence level says how
-well the sources back that idea, and the explanation says why, in plain words.
+A claim's evidence level says how well the sources back the idea in its heading, and the
+explanation says why, in plain words. An idea the sources support may be stated flat; any other
+is asked as a question with a short verdict ("Do magnesium tablets help night cramps?" "Usually
+not"), so a reader skimming the headings never takes a myth away as a fact
+(`Claim.heading_problem`).
 """
 
+from routines.content.library.safety import LONG_CRAMP_ADVICE, NOT_AN_EMERGENCY
 from routines.content.library.types import ArticleData, ClaimData
 from routines.content.models import Evidence
 
@@ -29,21 +33,23 @@ KINDS = ArticleData(
             ("S5", "S14"),
         ),
         ClaimData(
-            "\u2018Chronic spasms\u2019 are a kind of cramp of their own",
+            "Are \u2018chronic spasms\u2019 a kind of cramp of their own?",
             "Some popular articles describe chronic spasms as a separate type, but the usual "
             "split is different: cramps with no known cause, and cramps caused by something "
             "else, such as an illness or a medicine. Cramps that are frequent or long-lasting "
             "are worth a check with a doctor.",
             Evidence.WEAK,
             ("S3",),
+            verdict="Not a standard kind",
         ),
         ClaimData(
-            "A torn calf muscle causes cramps",
+            "Does a torn calf muscle cause cramps?",
             "A torn or strained calf is an injury, not a cramp, even though the pain can feel "
             "alike. A sudden pop, bruising, or not being able to put weight on the leg point "
             "to an injury. Do not stretch it; get it looked at.",
             Evidence.WEAK,
             ("S1",),
+            verdict="No: it is an injury",
         ),
     ),
 )
@@ -76,36 +82,41 @@ CAUSES = ArticleData(
             ("S6", "S5", "S2"),
         ),
         ClaimData(
-            "Dehydration and low minerals cause cramps",
+            "Do dehydration and low minerals cause cramps?",
             "Being short of fluid, or low in potassium, magnesium, calcium or sodium, is often "
             "blamed. The evidence is mixed: night cramps seem to have more to do with tired "
             "muscles and nerves, and in Ironman athletes those who cramped had the same fluid "
             "and salt levels as those who did not.",
             Evidence.MIXED,
             ("S3", "S6", "S5", "S16"),
+            verdict="Not clearly",
         ),
         ClaimData(
-            "Poor circulation causes cramps",
+            "Does poor circulation cause cramps?",
             "Cramps are linked to disease of the blood vessels, but the link is not firm. Calf "
             "pain that comes on when you walk and goes when you rest is a different problem "
             "with narrowed arteries, and it needs a doctor.",
             Evidence.MIXED,
             ("S5", "S25"),
+            verdict="Possibly",
         ),
         ClaimData(
-            "Nerve conditions can cause cramps",
+            "Can nerve conditions cause cramps?",
             "Damaged nerves (neuropathy) and motor neurone disease are known causes of cramps. "
             "Some other conditions, such as Parkinson\u2019s and dystonia, cause muscle "
             "tightening that can look like cramp but is not.",
             Evidence.MIXED,
             ("S12", "S2", "S1"),
+            verdict="Some can",
         ),
         ClaimData(
-            "Alcohol makes cramps more likely",
-            "Drinking alcohol is listed as a risk factor worth cutting back on. The data behind "
-            "this are thin.",
-            Evidence.SUPPORTED,
+            "Does alcohol make cramps more likely?",
+            "Reviews list alcohol among the things that make cramps more likely, and an NHS "
+            "pathway suggests cutting back. The studies behind this are few and small, so it is "
+            "a fair guess rather than a proven cause.",
+            Evidence.WEAK,
             ("S35", "S2"),
+            verdict="Possibly; the data are thin",
         ),
         ClaimData(
             "Lead poisoning can cause cramps",
@@ -115,11 +126,12 @@ CAUSES = ArticleData(
             ("S3",),
         ),
         ClaimData(
-            "Nicotine and sarcoidosis cause cramps",
+            "Do nicotine or sarcoidosis cause cramps?",
             "No source links either of these to cramps. Smoking does raise the risk of narrowed "
             "leg arteries, which is a good reason to stop in any case.",
             Evidence.WEAK,
             ("S25",),
+            verdict="No evidence",
         ),
     ),
 )
@@ -130,10 +142,11 @@ QUICK_RELIEF = ArticleData(
     summary="Stretch the muscle, rub it, and use heat or cold for what is left afterwards.",
     intro=(
         "Most cramps pass within a few minutes. Stretching the muscle that has tightened is the "
-        "quickest thing you can do, and rubbing it helps too. The relief routines in the app "
-        "take you through both, step by step."
+        "quickest thing you can do, and rubbing it helps too. The relief routines below take "
+        "you through both, step by step."
     ),
     order=3,
+    situation="cramp-now",
     claims=(
         ClaimData(
             "Stretching the cramped muscle eases a cramp",
@@ -158,24 +171,26 @@ QUICK_RELIEF = ArticleData(
             ("S3", "S1"),
         ),
         ClaimData(
-            "Heat or cold helps",
+            "Do heat or cold help?",
             "Warmth can loosen a muscle that feels tight, and cold can calm one that is sore "
             "afterwards. Cooling does not stop a cramp that is happening, and neither has been "
             "tested well. Skip both if your skin is numb or your circulation is poor.",
             Evidence.MIXED,
             ("S21", "S6", "S14"),
+            verdict="Perhaps afterwards; not mid-cramp",
         ),
     ),
 )
 
 EMERGENCIES = ArticleData(
     slug="emergencies",
-    title="When it is an emergency",
-    summary="The rare signs that mean this is not an ordinary cramp, and what to do.",
+    title="When to get help fast",
+    summary="The rare signs that need the emergency number, and those that need a doctor today.",
     intro=(
-        "Almost all cramps are harmless, but a few signs point to something that needs help "
-        "straight away. If any of these apply, stop any routine and get help. The safety check "
-        "in the app asks about them before a relief routine starts."
+        "Almost all cramps are harmless, but a few signs point to something else. Some need the "
+        "emergency number now; others need a doctor the same day. If any of these apply, stop "
+        "any routine. The safety check in the app asks about them before a relief routine "
+        "starts."
     ),
     order=4,
     claims=(
@@ -203,9 +218,8 @@ EMERGENCIES = ArticleData(
             ("S25",),
         ),
         ClaimData(
-            "A cramp that lasts more than 10 minutes needs help",
-            "Ordinary cramps ease within minutes. One that goes on for more than 10 minutes and "
-            "is not easing should be checked urgently.",
+            "A cramp that lasts more than 10 minutes: get seen today",
+            f"Ordinary cramps pass within a few minutes. {LONG_CRAMP_ADVICE} {NOT_AN_EMERGENCY}",
             Evidence.SUPPORTED,
             ("S3",),
         ),
@@ -239,19 +253,21 @@ SEE_A_DOCTOR = ArticleData(
             ("S3", "S26"),
         ),
         ClaimData(
-            "Most people with cramps do not need tests",
+            "Do most people with cramps need tests?",
             "For typical cramps, a doctor can usually tell what is going on by talking and "
             "examining you. Tests are not routine.",
             Evidence.MIXED,
             ("S1", "S34"),
+            verdict="Usually not",
         ),
         ClaimData(
-            "Blood tests, EMG or scans can find a cause",
+            "Can blood tests, EMG or scans find a cause?",
             "When a doctor suspects a cause, they may order blood tests (for example for sugar, "
             "kidney, liver, thyroid or salts), a test of the nerves and muscles (EMG), or a "
             "scan. These are chosen to check a suspicion, not done for every cramp.",
             Evidence.MIXED,
             ("S1", "S2", "S34"),
+            verdict="Sometimes, when one is suspected",
         ),
     ),
 )
@@ -268,34 +284,38 @@ PREVENTION = ArticleData(
     order=6,
     claims=(
         ClaimData(
-            "Stretching before bed prevents night cramps",
+            "Does stretching before bed prevent night cramps?",
             "A trial in 80 people over 55 found that calf and hamstring stretches just before "
             "sleep cut night cramps by about one a night after 6 weeks. An earlier trial found "
             "no benefit, and reviews call the evidence low certainty.",
             Evidence.MIXED,
             ("S8", "S11", "S12"),
+            verdict="It may help; trials disagree",
         ),
         ClaimData(
-            "Warming up and cooling down prevents cramps",
+            "Do warming up and cooling down prevent cramps?",
             "Both are sensible ways to start and finish exercise, but no trial has shown that "
             "they prevent cramps. The stretching evidence comes mostly from bedtime studies.",
             Evidence.MIXED,
             ("S11", "S12", "S28"),
+            verdict="Not shown",
         ),
         ClaimData(
-            "Regular exercise, enough fluid and not overdoing it prevent cramps",
+            "Do regular exercise, enough fluid and not overdoing it prevent cramps?",
             "These habits are reasonable, but the evidence is mixed. Sports researchers "
             "suggest working out what triggers your own cramps rather than simply drinking "
             "more.",
             Evidence.MIXED,
             ("S14",),
+            verdict="Sensible, but unproven",
         ),
         ClaimData(
-            "A balanced diet and short breaks during exercise prevent cramps",
+            "Do a balanced diet and short breaks during exercise prevent cramps?",
             "No trials have tested either for cramps. In Ironman athletes, those who set off "
             "faster were more likely to cramp, so pacing yourself may matter more than breaks.",
             Evidence.WEAK,
             ("S16",),
+            verdict="Untested",
         ),
     ),
 )
@@ -312,26 +332,29 @@ LONGER_TERM = ArticleData(
     order=7,
     claims=(
         ClaimData(
-            "Physiotherapy helps with frequent cramps",
+            "Does physiotherapy help with frequent cramps?",
             "An NHS pathway suggests it, and a physiotherapist can teach a stretching "
             "programme. Only stretching itself has been tested in trials, with mixed results.",
             Evidence.MIXED,
             ("S2", "S11"),
+            verdict="Perhaps",
         ),
         ClaimData(
-            "Muscle relaxants and nerve-pain medicines treat cramps",
+            "Do muscle relaxants or nerve-pain medicines treat cramps?",
             "There is little or no good evidence for these. Quinine does reduce cramps a little, "
             "but it can cause serious side effects, so it is not for routine use. Never take "
             "quinine on your own.",
             Evidence.WEAK,
             ("S5", "S12", "S10", "S7"),
+            verdict="Little or no evidence",
         ),
         ClaimData(
-            "Staying active, drinking enough and not overdoing it help",
+            "Do staying active, drinking enough and not overdoing it help?",
             "These are sensible habits with mixed evidence for cramps. A plan built around your "
             "own triggers is more likely to help than a general rule to drink more.",
             Evidence.MIXED,
             ("S14",),
+            verdict="Sensible, but unproven",
         ),
     ),
 )
@@ -355,21 +378,23 @@ MEDICINES = ArticleData(
             ("S1", "S3"),
         ),
         ClaimData(
-            "Statins cause cramps",
+            "Do statins cause cramps?",
             "Muscle aches are a known worry with statins, but in blinded trials only a small "
             "number more people on a statin had muscle symptoms than on a dummy pill. "
             "Unexplained muscle pain or weakness, above all with dark urine, needs a doctor the "
             "same day.",
             Evidence.MIXED,
             ("S27",),
+            verdict="Less often than people think",
         ),
         ClaimData(
-            "Penicillamine and nicotinic acid cause cramps",
+            "Do penicillamine and nicotinic acid cause cramps?",
             "Our sources do not list these. Medicines with a better-recorded link include "
             "salbutamol, nifedipine, raloxifene, naproxen, iron given into a vein, and "
             "teriparatide.",
             Evidence.WEAK,
             ("S1", "S5"),
+            verdict="Not in our sources",
         ),
     ),
 )
@@ -387,42 +412,47 @@ HOME_REMEDIES = ArticleData(
     order=9,
     claims=(
         ClaimData(
-            "Foods rich in magnesium or potassium prevent cramps",
+            "Do foods rich in magnesium or potassium prevent cramps?",
             "Bananas, avocados and leafy greens are often suggested. Magnesium showed no benefit "
             "for typical cramps in older adults, and eating bananas barely raises the potassium "
             "in your blood. A varied diet is good for you anyway.",
             Evidence.WEAK,
             ("S9", "S13", "S18"),
+            verdict="Not shown",
         ),
         ClaimData(
-            "Chamomile tea eases cramps",
+            "Does chamomile tea ease cramps?",
             "The idea comes from one very small study that measured a substance (glycine) in "
             "urine, not cramps. Chamomile can cause allergy in people sensitive to ragweed.",
             Evidence.WEAK,
             ("S19",),
+            verdict="Not shown",
         ),
         ClaimData(
-            "Massage with lavender oil eases cramps",
+            "Does massage with lavender oil ease cramps?",
             "The trial usually quoted was in restless legs, not cramps. The massage may help; "
             "there is nothing to show the lavender adds anything.",
             Evidence.WEAK,
             ("S20",),
+            verdict="The massage may; the lavender is unproven",
         ),
         ClaimData(
-            "Mustard-seed soaks and warm oil massage help",
+            "Do mustard-seed soaks and warm oil massage help?",
             "There is no evidence for mustard or for any particular oil. Warmth and rubbing the "
             "muscle are reasonable on their own, so plain warm water and a gentle massage do "
             "the same job.",
             Evidence.WEAK,
             ("S6",),
+            verdict="Only the warmth and rubbing",
         ),
         ClaimData(
-            "You should avoid vinegar and tomatoes",
+            "Should you avoid vinegar and tomatoes?",
             "No source supports this. In fact, a small lab study found that pickle juice, which "
             "contains vinegar, shortened cramps that had been set off on purpose. That is far "
             "from proof that it helps everyday cramps.",
             Evidence.WEAK,
             ("S17",),
+            verdict="No evidence for it",
         ),
     ),
 )
@@ -445,19 +475,21 @@ MYTHS = ArticleData(
             ("S5", "S15"),
         ),
         ClaimData(
-            "Water alone is not enough: you need electrolytes",
+            "Do you need electrolytes, not just water?",
             "It is true that drinking more water is not a cure. But the link with salts and "
             "minerals is weak as well. Drinking well beyond thirst, especially during long "
             "exercise, can dangerously lower the salt in your blood.",
             Evidence.MIXED,
             ("S14", "S31"),
+            verdict="Not clearly",
         ),
         ClaimData(
-            "Magnesium tablets cure night cramps",
+            "Do magnesium tablets help night cramps?",
             "A careful review found magnesium unlikely to help typical cramps in older adults. "
             "Ask a pharmacist before taking it, above all if you have kidney disease.",
             Evidence.WEAK,
             ("S9",),
+            verdict="Usually not",
         ),
     ),
 )

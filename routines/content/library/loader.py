@@ -1,10 +1,12 @@
-"""Put the built-in library into the database without touching anything already there.
+"""Put the built-in library into the database without overwriting what staff wrote.
 
 Every top-level item is matched by its natural key (Source.code, Situation.slug, BodyArea.slug,
 TriageLevel.slug, SafetySign.key, Disclaimer.key, Routine.slug, LearnArticle.slug). Missing
-items are created; existing rows are never read for changes nor written, so staff edits
-survive a re-run. Steps and claims have no natural key: they are created only together with
-their new routine or Learn page, never added to one that already exists.
+items are created. Existing rows are written only by a correction listed in `revisions.py`,
+once per database, and only in fields that still hold the old shipped value (compared in the
+database), so staff edits survive a re-run. Steps and claims have no natural key: they are
+created only together with their new routine or Learn page, never added to one that already
+exists.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.db import models, transaction
 from routines.content.caching import bump_content_version
 from routines.content.library.disclaimers import DISCLAIMERS
 from routines.content.library.learn import LEARN_ARTICLES
+from routines.content.library.revisions import REVISIONS, Revision
 from routines.content.library.routines import ROUTINES
 from routines.content.library.safety import SAFETY_SIGNS, TRIAGE_LEVELS
 from routines.content.library.sources import SOURCES
@@ -27,6 +30,7 @@ from routines.content.models import (
     Claim,
     Disclaimer,
     LearnArticle,
+    LibraryRevision,
     Routine,
     SafetySign,
     Situation,
@@ -60,6 +64,8 @@ class LoadReport:
     steps: int = 0
     claims: int = 0
     existing: int = 0
+    #: Corrections applied in this run: (revision name, changes made, changes left to staff).
+    revised: list[tuple[str, int, list[str]]] = field(default_factory=list)
 
     @property
     def created_count(self) -> int:
@@ -81,7 +87,13 @@ class LoadReport:
             created = "Created " + _join(parts) + "."
         else:
             created = "Created nothing: every item is already in the database."
-        return f"{created} Left {_plural(self.existing, 'existing item')} alone."
+        summary = f"{created} Left {_plural(self.existing, 'existing item')} alone."
+        for name, updated, kept in self.revised:
+            summary += (
+                f" Correction {name}: updated {_plural(updated, 'item')} still holding the old "
+                f"wording; kept {len(kept)} that staff had edited."
+            )
+        return summary
 
 
 def _plural(count: int, noun: str) -> str:
@@ -246,7 +258,26 @@ def load_library() -> LoadReport:
 
     _load_routines(report, source_ids)
     _load_articles(report, source_ids)
+    _apply_revisions(report, REVISIONS)
     return report
+
+
+def _apply_revisions(report: LoadReport, revisions: Sequence[Revision]) -> None:
+    """Apply the corrections this database has not had yet, each once (see revisions.py)."""
+    done = set(LibraryRevision.objects.values_list("name", flat=True))
+    pending = [revision for revision in revisions if revision.name not in done]
+    if not pending:
+        return
+    if report.existing == 0:
+        # Every row was created in this run, with the current wording: nothing to correct.
+        LibraryRevision.objects.bulk_create([LibraryRevision(name=r.name) for r in pending])
+        return
+    for revision in pending:
+        outcomes = [change.apply() for change in revision.changes]
+        updated = sum(outcome.updated for outcome in outcomes)
+        kept = [label for outcome in outcomes for label in outcome.kept]
+        LibraryRevision.objects.create(name=revision.name, updated=updated, kept=len(kept))
+        report.revised.append((revision.name, updated, kept))
 
 
 def _load_routines(report: LoadReport, source_ids: dict[str, int]) -> None:
@@ -311,6 +342,7 @@ def _load_routines(report: LoadReport, source_ids: dict[str, int]) -> None:
 
 def _load_articles(report: LoadReport, source_ids: dict[str, int]) -> None:
     articles = {a.slug: a for a in LEARN_ARTICLES}
+    situation_ids = _ids(Situation, "slug", [a.situation for a in LEARN_ARTICLES if a.situation])
     new_slugs = _load_flat(
         report,
         "Learn page",
@@ -324,6 +356,11 @@ def _load_articles(report: LoadReport, source_ids: dict[str, int]) -> None:
             intro=a.intro,
             order=a.order,
             published=a.published,
+            situation_id=(
+                _lookup(situation_ids, [a.situation], "situation", f"Learn page {a.slug}")[0]
+                if a.situation
+                else None
+            ),
         ),
     )
     if not new_slugs:
@@ -335,6 +372,7 @@ def _load_articles(report: LoadReport, source_ids: dict[str, int]) -> None:
                 article_id=article_ids[slug],
                 order=index,
                 statement=claim.statement,
+                verdict=claim.verdict,
                 explanation=claim.explanation,
                 evidence=claim.evidence,
             )

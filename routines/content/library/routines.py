@@ -5,6 +5,7 @@ Stretch holds follow the ACSM advice (S22, S23): gentle, never into pain, no bou
 30 seconds works as well as 60.
 """
 
+from routines.content.library.safety import LONG_CRAMP_ADVICE
 from routines.content.library.types import RoutineData, StepData
 from routines.content.models import Evidence, Purpose, Side, StepKind
 
@@ -20,9 +21,7 @@ INJURY_NOTE = (
     "weight on it): that is an injury, not a cramp."
 )
 GENTLE_NOTE = "Stretch gently. A firm pull is fine; sharp pain is not. Never bounce."
-TEN_MINUTES_NOTE = (
-    "If a cramp lasts more than 10 minutes and is not easing, stop and call the emergency number."
-)
+TEN_MINUTES_NOTE = LONG_CRAMP_ADVICE
 NO_HEAT_NOTE = (
     "Skip heat and cold if you have diabetes, nerve damage (neuropathy), poor circulation or "
     "numb skin."
@@ -32,8 +31,7 @@ CHECK_EASED = StepData(
     StepKind.CHECK,
     "Check the cramp has eased",
     "If the cramp has gone, move your foot gently and rest. If it is still there, you can go "
-    "through the steps again. If it has lasted more than 10 minutes and is not easing, call the "
-    "emergency number.",
+    f"through the steps again. {LONG_CRAMP_ADVICE}",
     duration_seconds=10,
 )
 

@@ -1,10 +1,25 @@
-"""The safety check: three outcomes and the 14 signs asked about before a relief routine."""
+"""The safety check: three outcomes and the 14 signs asked about before a relief routine.
+
+A cramp lasting more than 10 minutes is a "get seen today" sign (brief, section 3; NHS leg
+cramps, S3): an urgent appointment the same day, never the emergency number. `LONG_CRAMP_ADVICE`
+is the one wording of that advice: the sign, the relief routines' safety notes and last step,
+the Learn page, the disclaimer and the run summary all use it.
+"""
 
 from routines.content.library.types import SafetySignData, TriageLevelData
 
 EMERGENCY = "emergency"
 TODAY = "today"
 SOON = "soon"
+
+LONG_CRAMP_KEY = "cramp-over-ten-minutes"
+LONG_CRAMP_ADVICE = (
+    "If a cramp lasts more than 10 minutes and is not easing, stop and get seen today: ask your "
+    "GP surgery for an urgent appointment, or call NHS 111 (or your local urgent care line) if "
+    "it is closed."
+)
+#: Said where the old wording sent people to the emergency number.
+NOT_AN_EMERGENCY = "On its own, a long cramp is not a reason to call an ambulance."
 
 TRIAGE_LEVELS: tuple[TriageLevelData, ...] = (
     TriageLevelData(
@@ -22,8 +37,9 @@ TRIAGE_LEVELS: tuple[TriageLevelData, ...] = (
         slug=TODAY,
         title="Get seen today",
         action=(
-            "Do not stretch, massage or put heat on the leg. Contact your GP surgery for an "
-            "appointment today, or call NHS 111 (or your local urgent care line) if it is closed."
+            "Ask your GP surgery for an urgent appointment today, or call NHS 111 (or your local "
+            "urgent care line) if it is closed. Until you are seen, do not stretch, massage or "
+            "put heat on the leg."
         ),
         stops_routine=True,
         order=2,
@@ -68,18 +84,15 @@ SAFETY_SIGNS: tuple[SafetySignData, ...] = (
         order=2,
         sources=("S25",),
     ),
+    # Get seen today.
     SafetySignData(
-        key="cramp-over-ten-minutes",
-        level=EMERGENCY,
+        key=LONG_CRAMP_KEY,
+        level=TODAY,
         text="A cramp that has lasted more than 10 minutes and is not easing",
-        detail=(
-            "Ordinary cramps pass within minutes. One this long needs urgent help, so stop the "
-            "routine and call."
-        ),
-        order=3,
+        detail=f"Ordinary cramps pass within a few minutes. {LONG_CRAMP_ADVICE} {NOT_AN_EMERGENCY}",
+        order=0,
         sources=("S3",),
     ),
-    # Get seen today.
     SafetySignData(
         key="blood-clot-in-leg",
         level=TODAY,

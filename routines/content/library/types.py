@@ -59,10 +59,14 @@ class RoutineData:
 
 @dataclass(frozen=True)
 class ClaimData:
+    """A Learn claim. `statement` is the heading: a question answered by `verdict`, or a plain
+    statement (with no verdict) only when the evidence for it is supported."""
+
     statement: str
     explanation: str
     evidence: Evidence
     sources: tuple[str, ...]
+    verdict: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class ArticleData:
     order: int
     claims: tuple[ClaimData, ...]
     published: bool = True
+    #: A situation slug: the page offers that situation's routines to start.
+    situation: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,16 @@
 from django import template
 
+from routines.content.library.safety import LONG_CRAMP_ADVICE
 from routines.content.models.routine import about_minutes
 
 register = template.Library()
+
+
+@register.simple_tag
+def long_cramp_advice() -> str:
+    """The one wording of the 10-minute rule, a "get seen today" sign (see library/safety.py),
+    for templates that state it outside the stored content (the run summary)."""
+    return LONG_CRAMP_ADVICE
 
 
 @register.filter

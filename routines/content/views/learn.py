@@ -24,6 +24,11 @@ def learn_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             slug=slug,
         )
-        return {"article": article, "title": article.title, "description": article.summary}
+        return {
+            "article": article,
+            "routines": article.offered_routines(),
+            "title": article.title,
+            "description": article.summary,
+        }
 
     return render_cached(request, "learn/learn_detail.html", build, key=(slug,))
