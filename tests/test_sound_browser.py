@@ -282,12 +282,14 @@ def test_back_forward_and_reload_of_a_run_started_in_the_page_still_work(
     assert documents_loaded(page) == 1
     run_url = page.url
     assert run_url.endswith(Run.objects.get().get_absolute_url())
+    expect(page.locator(".site-footer")).to_be_hidden()  # as on the run's own page
     expect(page).to_have_title("Two holds · Unknot")
 
     page.go_back()
     expect(page).to_have_url(routine_url)
     expect(page.get_by_role("button", name="Start")).to_be_visible()
     expect(page.locator("#player")).to_have_count(0)
+    expect(page.locator(".site-footer")).to_be_visible()  # the player hides it; not here
     # The player that left has stopped: were it still counting, the run would end on the
     # page after 20 s and send it to the run's summary.
     page.clock.run_for(25_000)

@@ -150,6 +150,7 @@ function start(root, { phases, state, urls, title, voice }, anchor, swapped) {
     controls.stop();
     leaving.abort();
     unwatchSound();
+    document.body.classList.remove("player-page");
     lock.sync();
     cues.hush();
   }
