@@ -50,13 +50,16 @@ def too_many(
     json: bool = False,
     **links: bool,
 ) -> HttpResponse:
-    """The 429 answer: a page, the page's message part for htmx, or `{error}` for a script.
+    """The 429 answer: a page, the page's message part for htmx (not boosted), or `{error}`
+    for a script.
     `links`: `reset_link` (to reset the password), `sign_in_link` (to log in)."""
     response: HttpResponse
     if json:
         response = JsonResponse({"error": message}, status=429)
     else:
-        template = "429.html#message" if getattr(request, "htmx", False) else "429.html"
+        # A boosted request (a Start form) swaps in a whole page: it gets the page.
+        htmx = getattr(request, "htmx", None)
+        template = "429.html#message" if htmx and not htmx.boosted else "429.html"
         response = render(request, template, {"message": message, **links}, status=429)
     response["Retry-After"] = str(max(1, math.ceil(retry_after)))
     return response

@@ -23,6 +23,9 @@ MAX_GUEST_RUNS = 20
 #: Session key listing when a guest started routines in the last hour (Unix times).
 GUEST_STARTS = "guest_starts"
 HOUR = dt.timedelta(hours=1)
+#: Session key: whether this browser chose "Read each step aloud" on the last Start screen
+#: (player/start_voice.html reads it as `request.session.player_voice`).
+VOICE = "player_voice"
 
 
 def owned_run(request: HttpRequest, run_id: UUID, *, for_update: bool = False) -> Run:
@@ -62,3 +65,14 @@ def claim_guest_runs(session: SessionBase, user: Any) -> None:
     ids = session.pop(GUEST_RUNS, [])
     if ids:
         Run.objects.filter(id__in=ids, user=None).update(user=user)
+
+
+def remember_voice(session: SessionBase, chosen: bool) -> None:
+    """Keep the Start screen's voice choice for this browser's session (its next Start screen
+    and the player show it; the player script also keeps it on the device)."""
+    if session.get(VOICE, False) != chosen:
+        session[VOICE] = chosen
+
+
+def voice_chosen(session: SessionBase) -> bool:
+    return bool(session.get(VOICE, False))

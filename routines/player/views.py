@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
 from routines.accounts.throttle import (
     Limit,
@@ -28,7 +29,13 @@ from routines.content.models import Purpose, Routine, SafetySign, TriageLevel
 from routines.player.forms import ControlForm, RatingForm
 from routines.player.machine import DONE_PERCENT, InvalidControl, UnknownPhase, progress_words
 from routines.player.models import Run
-from routines.player.sessions import guest_start_wait, owned_run, remember_guest_run
+from routines.player.sessions import (
+    guest_start_wait,
+    owned_run,
+    remember_guest_run,
+    remember_voice,
+    voice_chosen,
+)
 
 GUEST_STARTS_FROM_ADDRESS = Limit(
     "guest_start",
@@ -85,25 +92,37 @@ def safety_check(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def start_run(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start a routine and go to its run. The Start forms are htmx-boosted: htmx follows the
+    redirect and swaps the player into the same page (which keeps the tap's permission to
+    play sound), and pushes the run's address; a plain POST gets the same redirect."""
     routine = _routine(request, slug)
+    if "voice_asked" in request.POST:  # a Start screen that offers the voice (not "Again")
+        remember_voice(request.session, request.POST.get("voice") == "1")
     if routine.purpose == Purpose.RELIEF and request.POST.get("safety") != "clear":
         messages.info(request, "First, a quick safety check.")
         return redirect("safety_check", slug=routine.slug)
     user = request.user if request.user.is_authenticated else None
     refused = _refuse_start(request, is_guest=user is None)
     if refused is not None:
-        return refused
+        return _stay_here(request, refused)
     try:
         run = Run.begin(
             routine, user=user, lead_in=request.POST.get("lead_in") == "1", now=timezone.now()
         )
     except InvalidControl as error:
-        return render(
+        problem = render(
             request, "player/problem.html", {"message": str(error), "routine": routine}, status=400
         )
+        return _stay_here(request, problem)
     if user is None:
         remember_guest_run(request.session, run)
     return _see_other(run)
+
+
+def _stay_here(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A refused start shown by htmx keeps the Start screen's address (the start URL only
+    takes a POST, so a reload there would fail)."""
+    return push_url(response, False) if request.htmx else response
 
 
 def _refuse_start(request: HttpRequest, *, is_guest: bool) -> HttpResponse | None:
@@ -127,7 +146,9 @@ def _see_other(run: Run) -> HttpResponse:
     return response
 
 
-def _player_context(run: Run, now: dt.datetime, **extra: Any) -> dict[str, Any]:
+def _player_context(
+    run: Run, now: dt.datetime, *, voice: bool = False, **extra: Any
+) -> dict[str, Any]:
     phases = run.phase_list()
     payload = run.payload(now)
     phase = phases[payload["phase"]]
@@ -146,6 +167,8 @@ def _player_context(run: Run, now: dt.datetime, **extra: Any) -> dict[str, Any]:
             "phases": run.phases,
             "progress": progress,
             "state": payload,
+            "title": run.routine_title,
+            "voice": voice,
             "urls": {
                 "control": reverse("run_control", kwargs={"run_id": run.id}),
                 "state": reverse("run_state", kwargs={"run_id": run.id}),
@@ -188,7 +211,8 @@ def run_detail(request: HttpRequest, run_id: UUID) -> HttpResponse:
     now = timezone.now()
     run = owned_run(request, run_id)
     run.settle(now)
-    return render(request, "player/run.html", _player_context(run, now))
+    context = _player_context(run, now, voice=voice_chosen(request.session))
+    return render(request, "player/run.html", context)
 
 
 @never_cache

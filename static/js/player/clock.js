@@ -14,11 +14,13 @@
 const toleranceMs = 1000;
 
 // The page's state was true when its response started. Under a test's fake clock there
-// are no performance entries: then now is the anchor.
+// are no performance entries, and a page that htmx swapped in (its address is not the one
+// the document loaded) has none of its own: then now is the anchor.
 export function loadAnchor() {
   const now = performance.now();
   const nav = performance.getEntriesByType?.("navigation")?.[0];
-  return nav && nav.responseStart > 0 ? Math.min(nav.responseStart, now) : now;
+  const ours = nav && new URL(nav.name, location.href).pathname === location.pathname;
+  return ours && nav.responseStart > 0 ? Math.min(nav.responseStart, now) : now;
 }
 
 // The server's state (player_data's `state`, or a state/ or control/ answer), anchored at

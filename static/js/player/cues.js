@@ -1,27 +1,64 @@
 // Cues for a phone put down during a stretch: tones, vibration and, when chosen, a voice that
-// reads each step. Each can be turned off; the choices are kept in localStorage. Any cue the
-// phone refuses is left out: the screen and the other cues still work.
+// reads each step. Each can be turned off; the choices are kept in localStorage (the voice is
+// also chosen on the Start screens, js/start.js). Any cue the phone refuses is left out: the
+// screen and the other cues still work.
 
+import { audio, running, takeStartTap, unlock, watch } from "./sound.js";
 import { readJSON, writeJSON } from "./storage.js";
 
 const choicesKey = "unknot.cues";
 
+// This device's cue choices, as far as it has made any ({} when none).
+export function storedChoices() {
+  const stored = readJSON(choicesKey);
+  return stored && typeof stored === "object" ? stored : {};
+}
+
+export function storeChoice(cue, on) {
+  writeJSON(choicesKey, { ...storedChoices(), [cue]: Boolean(on) });
+}
+
+// Start speech inside a tap: some phones (iPhones) speak later only if the first utterance
+// came from a tap.
+export function primeVoice() {
+  if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) return;
+  try {
+    speechSynthesis.speak(new SpeechSynthesisUtterance(""));
+  } catch {
+    // No voice here.
+  }
+}
+
 export class Cues {
-  constructor() {
-    this.choices = { sound: true, vibrate: true, voice: false, ...readJSON(choicesKey) };
-    this.audio = null;
+  // `defaults`: choices for what this device has not chosen (the server's voice choice).
+  constructor(defaults = {}) {
+    this.choices = { sound: true, vibrate: true, voice: false, ...defaults, ...storedChoices() };
   }
 
   // Browsers play sound only once the page has been tapped or typed on: call on each.
+  // Resolves true once sound runs.
   unlock() {
-    const Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) return;
-    try {
-      this.audio ||= new Context();
-      if (this.audio.state === "suspended") this.audio.resume().catch(() => {});
-    } catch {
-      this.audio = null;
-    }
+    return unlock();
+  }
+
+  // Tones are wanted but the browser has not let them play yet: ask for a tap.
+  needsTap() {
+    return Boolean(this.choices.sound) && !running();
+  }
+
+  // Whether this page has a sound context yet (a tap made one).
+  hasAudio() {
+    return audio() != null;
+  }
+
+  // `fn()` is called whenever sound starts or stops running; returns a function that stops it.
+  watchSound(fn) {
+    return watch(fn);
+  }
+
+  // Whether a tap on Start brought this player (once: the next call says false).
+  startTapped() {
+    return takeStartTap();
   }
 
   // The settings box (hidden without JavaScript): one checkbox per cue.
@@ -33,6 +70,7 @@ export class Cues {
       box.addEventListener("change", () => {
         this.choices[box.dataset.cue] = box.checked;
         writeJSON(choicesKey, this.choices);
+        this.onChoice?.(box.dataset.cue);
       });
     }
   }
@@ -51,9 +89,19 @@ export class Cues {
       this.tone([880], 0.25);
       this.buzz(200);
     }
+    this.read(p);
+  }
+
+  // Read phase `p` aloud (when the voice is on).
+  read(p) {
     const side = p.side === "left" || p.side === "right" ? `${p.side} leg` : "";
     const heading = side && p.kind === "work" ? `${cap(side)}. ${p.title}` : p.title;
     this.speak(`${heading}. ${p.instruction}`);
+  }
+
+  // Sound has just been let on by a tap: a short chime says so.
+  soundOn() {
+    this.tone([784], 0.12);
   }
 
   // The routine ran to its end.
@@ -63,18 +111,18 @@ export class Cues {
   }
 
   tone(freqs, seconds) {
-    const audio = this.audio;
-    if (!this.choices.sound || audio?.state !== "running") return;
+    const context = audio();
+    if (!this.choices.sound || context?.state !== "running") return;
     try {
-      let t = audio.currentTime;
+      let t = context.currentTime;
       for (const freq of freqs) {
-        const osc = audio.createOscillator();
-        const gain = audio.createGain();
+        const osc = context.createOscillator();
+        const gain = context.createGain();
         osc.frequency.value = freq;
         gain.gain.setValueAtTime(0.0001, t);
         gain.gain.exponentialRampToValueAtTime(0.3, t + 0.01);
         gain.gain.exponentialRampToValueAtTime(0.0001, t + seconds);
-        osc.connect(gain).connect(audio.destination);
+        osc.connect(gain).connect(context.destination);
         osc.start(t);
         osc.stop(t + seconds + 0.02);
         t += seconds + 0.05;
@@ -97,6 +145,15 @@ export class Cues {
       navigator.vibrate(pattern);
     } catch {
       // Not supported here.
+    }
+  }
+
+  // Stop speaking (the player is leaving the page).
+  hush() {
+    try {
+      if (this.choices.voice) window.speechSynthesis?.cancel();
+    } catch {
+      // No voice here.
     }
   }
 

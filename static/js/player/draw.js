@@ -7,15 +7,45 @@ import { remaining } from "./clock.js";
 const $ = (id) => document.getElementById(id);
 
 export class View {
-  // `onCountdown` is called as the shown time reaches 3, 2 and 1 seconds. `progress`: each
-  // phase's "Step 2 of 7", as the server words it (steps, not phases: rests do not count).
-  constructor(root, timeline, { onCountdown, progress }) {
+  // `onCountdown` is called as the shown time reaches 3, 2 and 1 seconds; `onSoundTap` when
+  // "Tap for sound" is tapped. `progress`: each phase's "Step 2 of 7", as the server words it
+  // (steps, not phases: rests do not count).
+  constructor(root, timeline, { title, onCountdown, onSoundTap, progress }) {
     this.root = root;
     this.timeline = timeline;
     this.progress = progress;
     this.onCountdown = onCountdown;
-    this.routineTitle = document.title.split(" · ")[0];
+    this.onSoundTap = onSoundTap;
+    this.routineTitle = title || document.title.split(" · ")[0];
     this.lastSecs = null;
+  }
+
+  // One large button while sound is held back. Once sound runs it stays where it is, saying
+  // "Sound on", until the step changes: nothing moves under the finger that tapped it.
+  drawSoundPrompt(show) {
+    let button = $("sound-prompt");
+    if (!show) {
+      if (!button || button.classList.contains("is-on")) return;
+      button.textContent = "Sound on";
+      button.classList.add("is-on");
+      button.setAttribute("aria-disabled", "true");
+      return;
+    }
+    if (!button) {
+      button = make("button", "sound-prompt", "");
+      button.type = "button";
+      button.id = "sound-prompt";
+      button.addEventListener("click", () => this.onSoundTap());
+      $("player-status").after(button);
+    }
+    button.textContent = "Tap for sound";
+    button.classList.remove("is-on");
+    button.removeAttribute("aria-disabled");
+  }
+
+  // A player swapped into the page gets the focus a new page would give it.
+  focusTitle() {
+    $("player-title")?.focus({ preventScroll: true });
   }
 
   // Without JavaScript the page offers Next (the server moves on); here the phone moves on by
@@ -51,6 +81,7 @@ export class View {
     const i = s.phase;
     const p = phases[i];
     this.markStarted(s);
+    dropSoundNote();
     root.dataset.phase = String(i);
     setText("player-progress", this.progress[i]);
     const bar = $("player-bar");
@@ -137,6 +168,14 @@ export class View {
     root.replaceChildren(eyebrow, heading, status, $("player-announcer"));
     if (hadFocus) heading.focus();
   }
+}
+
+// "Sound on" has been read: the next step does without it.
+function dropSoundNote() {
+  const note = $("sound-prompt");
+  if (!note?.classList.contains("is-on")) return;
+  if (note.contains(document.activeElement)) $("player-title")?.focus();
+  note.remove();
 }
 
 function drawImage(image) {

@@ -24,6 +24,7 @@ export class ControlQueue {
     this.items = this.load();
     this.sending = false;
     this.retry = 0;
+    this.stopped = false;
   }
 
   get length() {
@@ -35,6 +36,12 @@ export class ControlQueue {
     return this.items.length > 0 || this.sending;
   }
 
+  // The player is leaving the page: no more retries (what is queued stays stored).
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retry);
+  }
+
   // A control tapped at performance.now() time `t` in phase `phase`.
   add(action, phase, t) {
     this.items.push({ action, phase, id: uid(), t });
@@ -44,7 +51,7 @@ export class ControlQueue {
   // Send queued controls one at a time, in order. A failure (offline, 5xx) keeps the control
   // for later; a rejection (4xx) drops it and shows the server's state.
   async flush() {
-    if (this.sending || !this.items.length) return;
+    if (this.stopped || this.sending || !this.items.length) return;
     clearTimeout(this.retry);
     if (navigator.onLine === false) {
       if (this.finished()) this.savedLater();
@@ -84,6 +91,7 @@ export class ControlQueue {
   // Go to the server's summary once the server agrees the run is over.
   async checkFinished() {
     clearTimeout(this.retry);
+    if (this.stopped) return;
     if (this.items.length) return this.flush();
     let response;
     let at;
