@@ -126,9 +126,10 @@ def build_calendar(
         note = _left_out_note(profile, left_out, site_url, now, max_events)
         calendar.add("x-wr-caldesc", str(note["DESCRIPTION"]))
         calendar.add_component(note)
-    # The properties every event of a reminder shares are made once per reminder: icalendar
-    # then only writes them out (the feed's cost is its serialisation, about 4,800 events
-    # for a person at the reminders cap with every time of day; see bench/calendar_feed.py).
+    # The properties (and the alarm) every event of a reminder shares are made once per
+    # reminder and only written out per event: most of a feed's cost is icalendar's
+    # serialisation, per event (bench/calendar_feed.py). The calendar is built to be written
+    # out once, never edited, so sharing the objects is safe.
     length = vDuration(EVENT_LENGTH)
     transparent = vText("TRANSPARENT")
     for reminder, times in kept:
