@@ -145,7 +145,7 @@ CACHES = {
     },
     # Built calendar feeds (routines/reminders/calendar.py), per process, under a fingerprint of
     # everything a feed shows: a calendar app polling an unchanged feed costs one query. A feed
-    # is at most about 2 MB (REMINDERS_MAX_PER_ACCOUNT), so few entries bound the memory.
+    # is at most about 220 KB (CALENDAR_FEED_MAX_EVENTS), so few entries bound the memory.
     "feeds": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "feeds",
@@ -229,6 +229,9 @@ PASSWORD_RESET_EMAIL_RATE = os.environ.get("PASSWORD_RESET_EMAIL_RATE", "3/h")  
 PUSH_SUBSCRIBE_RATE = os.environ.get("PUSH_SUBSCRIBE_RATE", "30/h")  # per account
 PUSH_TEST_RATE = os.environ.get("PUSH_TEST_RATE", "10/10m")  # per account
 CALENDAR_FEED_RATE = os.environ.get("CALENDAR_FEED_RATE", "60/h")  # per calendar address
+#: Events (times of day, each repeating) one calendar feed holds at most: whole reminders,
+#: oldest first; a note in the feed names those left out. Bounds the cost of building a feed.
+CALENDAR_FEED_MAX_EVENTS = envint("CALENDAR_FEED_MAX_EVENTS", 500)
 #: Behind N reverse proxies that each append to X-Forwarded-For, the client's address is the
 #: N-th from the right; 0 (direct) uses the connection's address. Keys every throttle.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)

@@ -1,5 +1,5 @@
-"""The private calendar feed: reminders as weekly recurring events with an alarm, in the
-person's zone, read back with icalendar as a phone's calendar would."""
+"""The private calendar feed: reminders as daily or weekly recurring events with an alarm, in
+the person's zone, read back with icalendar as a phone's calendar would."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def starts(calendar: Calendar) -> list[dt.datetime]:
     return sorted(event.decoded("dtstart") for event in events(calendar))
 
 
-def test_an_interval_reminder_is_one_weekly_event_per_time_with_an_alarm(
+def test_an_interval_reminder_is_one_daily_event_per_time_with_an_alarm(
     client: Client, owner: User
 ) -> None:
     make_reminder(owner)
@@ -72,8 +72,9 @@ def test_an_interval_reminder_is_one_weekly_event_per_time_with_an_alarm(
         assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
         assert start.date() == dt.date(2025, 3, 3)
         rule = event["RRULE"]
-        assert rule["FREQ"] == ["WEEKLY"]
-        assert rule["BYDAY"] == ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+        # Every weekday: a daily rule (a reminder on some weekdays is weekly, with BYDAY).
+        assert rule["FREQ"] == ["DAILY"]
+        assert "BYDAY" not in rule
         assert str(event["SUMMARY"]) == "Drink a glass of water"
         assert event.decoded("duration") == dt.timedelta(minutes=5)
         alarms = event.walk("VALARM")
@@ -127,6 +128,7 @@ def test_weekdays_become_byday_and_the_first_event_is_on_one_of_them(
         weekdays=schedule.weekday_mask([1, 3]),  # Tuesday, Thursday
     )
     event = events(feed(client, owner))[0]
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"]
     assert event["RRULE"]["BYDAY"] == ["TU", "TH"]
     assert event.decoded("dtstart") == dt.datetime(2025, 3, 4, 9, 0, tzinfo=BERLIN)
 

@@ -194,6 +194,10 @@ class _DeadlineReader(io.RawIOBase):
         return self.owner.sock.recv_into(buffer)
 
 
+#: Every https push: the system's trust store, a certificate required and checked against the
+#: endpoint's host name (sent as SNI), whatever address the connection is pinned to. There is
+#: no setting to weaken it; tests/test_push_tls.py swaps in a context made the same way that
+#: trusts its own throwaway CA instead.
 _tls = ssl.create_default_context()
 #: The most of an answer's body that is read (push services answer with a few bytes).
 MAX_ANSWER_BYTES = 64 * 1024
