@@ -427,6 +427,7 @@ def test_the_clean_up_removes_expired_sessions_and_old_guest_runs_only(
         "routines.accounts.cleanup.expired_sessions": 3,
         "routines.accounts.cleanup.expired_counts": 0,
         "routines.player.cleanup.old_guest_runs": 5,
+        "routines.diary.cleanup.old_guest_entries": 0,
     }
     assert set(Run.objects.values_list("id", flat=True)) == {recent_guest.id, old_own.id}
     assert not Run.objects.filter(id__in=[run.id for run in old_guests]).exists()

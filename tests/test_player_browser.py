@@ -393,6 +393,7 @@ def test_space_pauses_and_resumes_without_scrolling(
 
     # Focus on a player button: Space still toggles, and does not press that button.
     phone.get_by_role("button", name="Skip").focus()
+    scroll = phone.evaluate("scrollY")  # focusing may bring the button into view; Space must not
     with phone.expect_response("**/control/"):
         phone.keyboard.press("Space")
     expect(phone.locator("#player-status")).to_have_text("")
