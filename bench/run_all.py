@@ -29,6 +29,7 @@ OUT = ROOT / "bench" / "out"
 #: (name, arguments, time limit in seconds), in the order they run.
 BENCHMARKS: list[tuple[str, list[str], int]] = [
     ("pages", ["bench/pages.py"], 600),
+    ("diary", ["bench/diary.py"], 900),
     ("player_controls", ["bench/player_controls.py"], 600),
     ("player_lag", ["bench/player_lag.py"], 600),
     # A burst of 5,000 due at once (bench/delivery.py's own default of 10,000 plus a 100,000

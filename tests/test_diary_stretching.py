@@ -240,5 +240,27 @@ def test_no_improvement_after_six_nightly_weeks_suggests_a_gp_with_the_summary(
     text = main_text(response)
     assert "6 weeks before 0 0.0" in text
     assert "No fewer cramps a week while stretching." in text
-    assert "Six weeks of nightly stretching have not made your cramps less frequent" in text
+    assert (
+        "Consider seeing a doctor Six weeks of nightly bedtime stretching have not made your "
+        "cramps less frequent."
+    ) in text
     assert reverse("diary_summary") in response.content.decode()
+
+    # With weekly night cramps too, both reasons share one card, and stretching nightly
+    # already, there is no offer to start.
+    weekly_night_cramps(sam, weeks=1, start=T0)
+    text = main_text(client_sam.get(reverse("diary_insights")))
+    assert text.count("Consider seeing a doctor") == 1
+    assert "Cramps woke you at night at least once a week for 4 weeks." in text
+    assert "Try stretching at bedtime" not in text
+
+
+@pytest.mark.django_db
+def test_an_improvement_suggests_no_doctor_for_it(
+    client_sam: Client, sam: AbstractBaseUser, bedtime: Any, clock: Any
+) -> None:
+    stretch_on(sam, bedtime, nights(mondays_back(1, 6)))
+    weekly_night_cramps(sam, weeks=6, start=T0 - 7 * WEEK)
+    text = main_text(client_sam.get(reverse("diary_insights")))
+    assert "Fewer cramps a week while stretching." in text
+    assert "Consider seeing a doctor" not in text

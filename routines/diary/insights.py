@@ -65,7 +65,8 @@ class Insights:
     #: Weeks of nightly bedtime stretching compared with the weeks before, if there were some.
     trial: StretchTrial | None
     #: The bedtime stretches' reminder, offered when night cramps come weekly and the person
-    #: has none turned on: the time the form is pre-filled with ("HH:MM"), or "".
+    #: has none turned on and is not already stretching nightly (`trial`): the time the form
+    #: is pre-filled with ("HH:MM"), or "".
     offer_bedtime_at: str
 
     @property
@@ -126,7 +127,8 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
         user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
     ).exists()
     offer_at = ""
-    if not has_reminder and any(card.key == "nightly" for card in cards):
+    # Someone already stretching nightly is shown how it went instead.
+    if trial is None and not has_reminder and any(card.key == "nightly" for card in cards):
         offer_at = evening_time(profile).strftime("%H:%M")
     return Insights(
         weeks_chart=column_chart(
