@@ -30,6 +30,7 @@ OUT = ROOT / "bench" / "out"
 BENCHMARKS: list[tuple[str, list[str], int]] = [
     ("pages", ["bench/pages.py"], 600),
     ("calendar_feed", ["bench/calendar_feed.py"], 900),
+    ("diary", ["bench/diary.py"], 900),
     ("player_controls", ["bench/player_controls.py"], 600),
     ("player_lag", ["bench/player_lag.py"], 600),
     # A burst of 5,000 due at once (bench/delivery.py's own default of 10,000 plus a 100,000

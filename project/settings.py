@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "routines.reminders",
     "routines.diary",
     "routines.home",
+    "routines.privacy",
 ]
 
 MIDDLEWARE = [

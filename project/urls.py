@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("routines.player.urls")),
     path("", include("routines.reminders.urls")),
     path("", include("routines.diary.urls")),
+    path("", include("routines.privacy.urls")),
 ]
 
 if settings.DEBUG:

@@ -10,21 +10,30 @@ from typing import Any
 from django.db.models import Avg, Count
 
 from routines.accounts.models import Profile
+from routines.content.library.routines import BEDTIME
 from routines.content.models import Purpose
 from routines.diary.charts import BarChart, column_chart, row_chart
 from routines.diary.models import Context, CrampEntry, Muscle
 from routines.diary.stats import (
+    STRETCH_LOOKBACK_WEEKS,
+    STRETCH_WEEKS,
     WEEKS,
     Advice,
     Cramp,
+    StretchTrial,
     advice,
     by_day_part,
+    night_of,
     per_week,
     recent_weeks,
     streak,
+    stretch_trial,
     sum_per_week,
+    week_start,
 )
 from routines.player.models import Run
+from routines.reminders.models import Reminder, ReminderKind
+from routines.reminders.suggested import evening_time
 
 #: How many rated routines the insights list, best first.
 TOP_ROUTINES = 5
@@ -53,6 +62,16 @@ class Insights:
     helpful: list[HelpfulRoutine]
     advice: list[Advice]
     total: int
+    #: Weeks of nightly bedtime stretching compared with the weeks before, if there were some.
+    trial: StretchTrial | None
+    #: The bedtime stretches' reminder, offered when night cramps come weekly and the person
+    #: has none turned on and is not already stretching nightly (`trial`): the time the form
+    #: is pre-filled with ("HH:MM"), or "".
+    offer_bedtime_at: str
+
+    @property
+    def offer_bedtime(self) -> bool:
+        return bool(self.offer_bedtime_at)
 
     @property
     def seen_today(self) -> list[Advice]:
@@ -64,14 +83,31 @@ class Insights:
 
 
 def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
-    """The last WEEKS weeks of the person's diary (two queries)."""
+    """The last WEEKS weeks of the person's diary, and their bedtime stretching over the last
+    STRETCH_LOOKBACK_WEEKS weeks (four queries)."""
     zone = profile.zone
     today = profile.today(now)
     since = profile.day_start(recent_weeks(today)[0])
-    rows = list(
-        CrampEntry.objects.filter(user=user, started_at__gte=since, started_at__lte=now)
+    lookback = profile.day_start(
+        week_start(today) - dt.timedelta(weeks=STRETCH_LOOKBACK_WEEKS + STRETCH_WEEKS)
+    )
+    all_rows = list(
+        CrampEntry.objects.filter(user=user, started_at__gte=lookback, started_at__lte=now)
         .order_by()
         .values_list("started_at", "muscle", "context", "lasted_minutes")
+    )
+    rows = [row for row in all_rows if row[0] >= since]
+    stretched = Run.objects.filter(
+        user=user,
+        routine_slug=BEDTIME.slug,
+        finished_at__isnull=False,
+        ended_early=False,
+        started_at__gte=lookback,
+    ).values_list("started_at", flat=True)
+    trial = stretch_trial(
+        (night_of(moment, zone) for moment in stretched.order_by()),
+        (row[0].astimezone(zone).date() for row in all_rows),
+        today,
     )
     moments = [row[0] for row in rows]
     weeks = per_week(moments, zone, today)
@@ -85,6 +121,15 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
         .order_by("-average", "-ratings", "routine_title")[:TOP_ROUTINES]
     )
     cramps = [Cramp(row[0], row[2] == Context.NIGHT, row[3]) for row in rows]
+    cards = advice(cramps, now)
+    # Asked whatever the cards say, so the page's queries stay the same.
+    has_reminder = Reminder.objects.filter(
+        user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
+    ).exists()
+    offer_at = ""
+    # Someone already stretching nightly is shown how it went instead.
+    if trial is None and not has_reminder and any(card.key == "nightly" for card in cards):
+        offer_at = evening_time(profile).strftime("%H:%M")
     return Insights(
         weeks_chart=column_chart(
             "Cramps per week", "cramps", [(_week_label(m), n) for m, n in weeks]
@@ -97,8 +142,10 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
             HelpfulRoutine(r["routine_title"], round(float(r["average"]), 1), r["ratings"])
             for r in rated
         ],
-        advice=advice(cramps, now),
+        advice=cards,
         total=len(rows),
+        trial=trial,
+        offer_bedtime_at=offer_at,
     )
 
 

@@ -141,3 +141,90 @@ def advice(cramps: Sequence[Cramp], now: dt.datetime) -> list[Advice]:
     if len(last_week) >= CRAMPS_A_WEEK:
         found.append(Advice("often", f"You logged {len(last_week)} cramps in the last 7 days."))
     return found
+
+
+# Bedtime stretching, before and after ---------------------------------------------------------
+
+#: The brief's bedtime routine is done nightly for 6 weeks before judging it; a week counts as
+#: nightly with the routine finished on at least NIGHTS_A_WEEK of its 7 nights.
+STRETCH_WEEKS = 6
+NIGHTS_A_WEEK = 5
+#: A stretching stretch that ended longer ago than this many weeks is no longer compared.
+STRETCH_LOOKBACK_WEEKS = 26
+#: A routine done after midnight still belongs to the evening before: a night is the local
+#: date of the moment less this many hours.
+NIGHT_ENDS_AT_HOUR = 6
+
+
+def night_of(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
+    """The night a moment belongs to: 00:30 on Tuesday is Monday's night."""
+    return (moment.astimezone(zone) - dt.timedelta(hours=NIGHT_ENDS_AT_HOUR)).date()
+
+
+@dataclass(frozen=True)
+class StretchTrial:
+    """Weeks of nightly bedtime stretching, and the cramps per week before and during them."""
+
+    #: The Monday of the first nightly week, and how many nightly weeks in a row there were.
+    began: dt.date
+    weeks: int
+    #: Cramps in the STRETCH_WEEKS weeks before `began`, and in the nightly weeks.
+    cramps_before: int
+    cramps_after: int
+
+    @property
+    def per_week_before(self) -> float:
+        return self.cramps_before / STRETCH_WEEKS
+
+    @property
+    def per_week_after(self) -> float:
+        return self.cramps_after / self.weeks
+
+    @property
+    def improved(self) -> bool:
+        """Fewer cramps a week while stretching than before."""
+        return self.per_week_after < self.per_week_before
+
+    @property
+    def see_a_gp(self) -> bool:
+        """The brief: cramps still coming, no fewer, after 6 weeks of nightly stretching."""
+        return self.cramps_after > 0 and not self.improved
+
+
+def stretch_trial(
+    stretch_nights: Iterable[dt.date], cramp_days: Iterable[dt.date], today: dt.date
+) -> StretchTrial | None:
+    """The latest run of at least STRETCH_WEEKS whole local weeks (Monday to Sunday, this
+    unfinished week left out), each with the bedtime routine on NIGHTS_A_WEEK nights or more,
+    within the last STRETCH_LOOKBACK_WEEKS weeks; None if there is none.
+
+    `stretch_nights`: the nights the routine was finished (`night_of`); `cramp_days`: the
+    local date of each cramp, one per cramp (repeats count)."""
+    nights = Counter(week_start(day) for day in set(stretch_nights))
+    this_week = week_start(today)
+    weeks = [this_week - dt.timedelta(weeks=n) for n in range(1, STRETCH_LOOKBACK_WEEKS + 1)]
+    run: list[dt.date] = []
+    found: list[dt.date] = []
+    for monday in weeks:  # newest first
+        if nights.get(monday, 0) >= NIGHTS_A_WEEK:
+            run.append(monday)
+            continue
+        if len(run) >= STRETCH_WEEKS:
+            found = run
+            break
+        run = []
+    else:
+        if len(run) >= STRETCH_WEEKS:
+            found = run
+    if not found:
+        return None
+    began, last = found[-1], found[0]
+    end = last + dt.timedelta(weeks=1)
+    before_from = began - dt.timedelta(weeks=STRETCH_WEEKS)
+    cramps = list(cramp_days)
+    return StretchTrial(
+        began=began,
+        weeks=len(found),
+        cramps_before=sum(1 for day in cramps if before_from <= day < began),
+        cramps_after=sum(1 for day in cramps if began <= day < end),
+    )

@@ -7,9 +7,9 @@ from typing import Any
 
 from routines.accounts.models import Profile
 from routines.content.library.routines import BEDTIME, DESK_BREAK
-from routines.content.models import Routine
+from routines.content.models import Purpose, Routine
 from routines.reminders.models import Reminder, ReminderKind, ScheduleKind
-from routines.reminders.schedule import ALL_WEEKDAYS, Schedule, latest_allowed
+from routines.reminders.schedule import ALL_WEEKDAYS, Schedule, latest_allowed, parse_time
 
 HYDRATION_EVERY = 120  # about one glass every two hours in waking hours
 HYDRATION_FROM = dt.time(8, 0)
@@ -43,9 +43,30 @@ NEW_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def new_reminder(user: Any, kind: str) -> Reminder:
-    """An unsaved reminder of `kind` (hydration if unknown) with the suggested values."""
-    return Reminder(user=user, **NEW_DEFAULTS.get(kind, NEW_DEFAULTS[ReminderKind.HYDRATION]))
+def new_reminder(user: Any, kind: str, *, routine: str = "", at: str = "") -> Reminder:
+    """An unsaved reminder of `kind` (hydration if unknown) with the suggested values.
+
+    For a stretch, `routine` (a published prevention routine's slug) chooses the routine, and
+    `at` ("HH:MM") makes it a reminder at that time every day. Values that are not right are
+    left out without a word: the person sees the form and can change anything.
+    """
+    reminder = Reminder(user=user, **NEW_DEFAULTS.get(kind, NEW_DEFAULTS[ReminderKind.HYDRATION]))
+    if reminder.kind != ReminderKind.STRETCH:
+        return reminder
+    if routine:
+        reminder.routine = (
+            Routine.objects.published().filter(slug=routine, purpose=Purpose.PREVENTION).first()
+        )
+    if at:
+        try:
+            time = parse_time(at)
+        except ValueError:
+            return reminder
+        reminder.schedule = ScheduleKind.FIXED
+        reminder.fixed_times = [time.strftime("%H:%M")]
+        reminder.weekdays = ALL_WEEKDAYS
+        reminder.interval_minutes = reminder.window_start = reminder.window_end = None
+    return reminder
 
 
 def evening_time(profile: Profile) -> dt.time:

@@ -204,7 +204,13 @@ def _save_reminder(request: HttpRequest, instance: Reminder, *, new: bool) -> Ht
 @never_cache
 def reminder_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        instance = new_reminder(request.user, request.GET.get("kind", ""))
+        # Pre-filled from the query (the diary's insights offer the bedtime stretches so).
+        instance = new_reminder(
+            request.user,
+            request.GET.get("kind", ""),
+            routine=request.GET.get("routine", ""),
+            at=request.GET.get("at", ""),
+        )
     else:
         instance = Reminder(user=request.user)
     return _save_reminder(request, instance, new=True)

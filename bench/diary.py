@@ -1,0 +1,180 @@
+"""Server time of the diary's pages for a person with three years of records, as ratios to a
+bare Django view and to the session+user floor, in one run.
+
+Run it with `.venv/bin/python bench/diary.py [--requests 200] [--warmup 20] [--entries 2000]
+[--runs 3000]` (or `make bench`, which runs it through bench/run_all.py). Like bench/pages.py,
+whose set-up and timing it reuses, it builds a throwaway SQLite database, loads the library,
+gives one person `--entries` diary entries and `--runs` finished routines spread over three
+years (the last eight weeks of them nightly bedtime stretches, so the insights page also
+compares before and after), and calls the WSGI application in-process (every middleware, no
+network).
+
+The issue's target: the diary list, history, insights and summary pages within 3x of a bare
+view measured in the same run. Each page is also shown against the floor (a view that only
+loads the session and the user), the least any signed-in page does. Timings never make this
+script fail; it exits non-zero only when a page does not answer 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.pages import Page, configure, load_content, measure  # noqa: E402
+
+TARGET_RATIO = 3.0
+YEARS_DAYS = 3 * 365
+
+
+def give_three_years(entries: int, runs: int) -> tuple[Any, str]:
+    """A person in Berlin with `entries` cramps and `runs` finished routines over three years,
+    and a session cookie for them."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from routines.accounts.models import Profile
+    from routines.content.library.routines import BEDTIME
+    from routines.content.models import Purpose, Routine
+    from routines.diary.models import Context, CrampEntry, Muscle, Side
+    from routines.player.models import Run
+    from tests.helpers.reminders import make_reminder
+
+    user = get_user_model().objects.create_user("bench-diary", password="bench-Pass-91")
+    Profile.objects.create(user=user, timezone="Europe/Berlin")
+    now = timezone.now()
+    start = now - dt.timedelta(days=YEARS_DAYS)
+    muscles, sides, contexts = Muscle.values, Side.values, [*Context.values, ""]
+    routines = list(Routine.objects.published().filter(purpose=Purpose.PREVENTION)[:6])
+    bedtime = Routine.objects.get(slug=BEDTIME.slug)
+    template = Run.begin(bedtime, user=user, lead_in=False, now=start)
+    made: list[Run] = []
+    nightly = 8 * 7  # the last eight weeks: the bedtime stretches every night
+    for n in range(runs - 1):
+        if n < nightly:
+            routine = bedtime
+            at = now - dt.timedelta(days=n + 1, hours=-2)
+        else:
+            routine = routines[n % len(routines)]
+            at = start + dt.timedelta(seconds=(n * YEARS_DAYS * 86400) // runs)
+        made.append(
+            Run(
+                id=uuid.uuid4(),
+                routine=routine,
+                routine_title=routine.title,
+                routine_slug=routine.slug,
+                user=user,
+                phases=template.phases,
+                started_at=at,
+                phase_started_at=at,
+                phase=len(template.phases),
+                finished_at=at + dt.timedelta(minutes=4 + n % 9),
+                ended_early=n % 17 == 0,
+                rating=1 + n % 5 if n % 3 else None,
+            )
+        )
+    Run.objects.bulk_create(made, batch_size=500)
+    CrampEntry.objects.bulk_create(
+        (
+            CrampEntry(
+                user=user,
+                started_at=start + dt.timedelta(seconds=(n * YEARS_DAYS * 86400) // entries),
+                muscle=muscles[n % len(muscles)],
+                side=sides[n % len(sides)],
+                intensity=1 + n % 10,
+                lasted_minutes=1 + n % 9,
+                context=contexts[n % len(contexts)],
+                helped="stretching" if n % 4 == 0 else "",
+                notes=f"Entry {n}" if n % 5 == 0 else "",
+                run=made[n % len(made)] if n % 7 == 0 else None,
+            )
+            for n in range(entries)
+        ),
+        batch_size=500,
+    )
+    for hours in (60, 90, 120):
+        make_reminder(user, interval_minutes=hours)
+    client = Client()
+    client.force_login(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return user, cookie
+
+
+def report(pages: list[Page], requests: int, entries: int, runs: int) -> None:
+    import django
+
+    print(
+        f"Unknot diary benchmark: {requests} requests per page after warm-up; "
+        f"Python {platform.python_version()}, Django {django.get_version()}, SQLite."
+    )
+    print(f"One person with {entries:,} diary entries and {runs:,} runs over three years.")
+    print()
+    baseline = statistics.median(pages[0].times_ns)
+    floor = statistics.median(pages[1].times_ns)
+    header = (
+        f"{'page':<22} {'median ms':>10} {'p90 ms':>8} {'x baseline':>11} {'x floor':>8} "
+        f"{'queries':>8}  target {TARGET_RATIO:g}x baseline"
+    )
+    print(header)
+    print("-" * len(header))
+    for page in pages:
+        median = statistics.median(page.times_ns)
+        p90 = statistics.quantiles(page.times_ns, n=10)[-1]
+        ratio = median / baseline
+        verdict = "-" if page in pages[:2] else ("meets" if ratio <= TARGET_RATIO else "misses")
+        print(
+            f"{page.name:<22} {median / 1e6:>10.3f} {p90 / 1e6:>8.3f} {ratio:>11.2f} "
+            f"{median / floor:>8.2f} {page.queries:>8}  {verdict}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per page first")
+    parser.add_argument("--entries", type=int, default=2000, help="diary entries")
+    parser.add_argument("--runs", type=int, default=3000, help="finished routines")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="unknot-bench-diary-"))
+    try:
+        configure(workdir / "bench.sqlite3")
+        load_content(0)
+        _, cookie = give_three_years(args.entries, max(args.runs, 2))
+        me = {"HTTP_COOKIE": cookie}
+        pages = [
+            Page("baseline", "/__bench__/baseline/"),
+            Page("floor signed in", "/__bench__/floor/", headers=me, signed_in=True),
+            Page("diary list", "/diary/", headers=me, signed_in=True),
+            Page("diary list, page 30", "/diary/", "page=30", headers=me, signed_in=True),
+            Page("history", "/diary/history/", headers=me, signed_in=True),
+            Page("insights", "/diary/insights/", headers=me, signed_in=True),
+            Page("summary (12 weeks)", "/diary/summary/", headers=me, signed_in=True),
+        ]
+        measure(pages, max(args.requests, 2), args.warmup)
+        report(pages, args.requests, args.entries, args.runs)
+        failed = [p for p in pages if p.status != 200]
+        for page in failed:
+            print(f"{page.name} answered {page.status}, not 200: its numbers mean nothing.")
+        return 1 if failed else 0
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
