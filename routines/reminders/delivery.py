@@ -137,7 +137,7 @@ def materialise(now: dt.datetime | None = None, *, limit: int = 1000) -> tuple[i
             occurrences: list[Occurrence] = []
             pending = missed = 0
             for reminder in reminders:
-                times, following = due_times(reminder, Profile.for_user(reminder.user), now)
+                times, following = due_times(reminder, Profile.loaded_with(reminder.user), now)
                 moves[(reminder.next_fire_at, following)].append(reminder.pk)
                 newest = times[-1]
                 for when in times:
