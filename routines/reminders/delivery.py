@@ -137,7 +137,7 @@ def materialise(now: dt.datetime | None = None, *, limit: int = 1000) -> tuple[i
             occurrences: list[Occurrence] = []
             pending = missed = 0
             for reminder in reminders:
-                times, following = due_times(reminder, Profile.for_user(reminder.user), now)
+                times, following = due_times(reminder, Profile.loaded_with(reminder.user), now)
                 moves[(reminder.next_fire_at, following)].append(reminder.pk)
                 newest = times[-1]
                 for when in times:
@@ -263,9 +263,13 @@ class Worker:
         report = PassReport()
         report.recorded, report.missed = materialise(limit=self.batch_size * 5)
         report.steps["record"] = time.monotonic() - started
-        self.dispatcher.pump(report, drain=False)  # what finished meanwhile
+        # Record what finished meanwhile, sending on only until there is room to claim more:
+        # waiting here for every open push to finish would leave the threads idle at the end
+        # of each batch, while the last devices' pushes go one at a time.
+        least = max(self.batch_size // 4, 1)
+        self.dispatcher.pump(report, drain=False, refill_below=self.batch_size - least + 1)
         room = self.batch_size - len(self.dispatcher.open)
-        if room >= self.batch_size // 4 or not self.dispatcher.open:
+        if room >= least or not self.dispatcher.open:
             held = claim(
                 self.worker_id,
                 limit=room,

@@ -7,10 +7,11 @@ import datetime as dt
 import functools
 import heapq
 import itertools
+import logging
+import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,8 @@ from routines.reminders.models import (
 )
 from routines.reminders.notifications import notification_payload
 from routines.reminders.push import attempt_push, encode_payload, record_attempts
+
+logger = logging.getLogger(__name__)
 
 #: The longest wait before a retry, whatever the backoff or Retry-After says.
 MAX_RETRY_DELAY_SECONDS = 3600
@@ -138,16 +141,25 @@ class Dispatcher:
       PUSH_SLOW_DEVICE_BACKOFF_SECONDS; its occurrence is retried after that.
     - A push not started within REMINDERS_OCCURRENCE_DEADLINE_SECONDS of its occurrence's
       claim (or too close to the lease's end) is left for a later pass.
-    - Each finished push is recorded at once (those that finished together in one
-      transaction), and its device and person count as busy until it is: a device never has
-      more than one push that is not on record, so a worker killed with SIGKILL re-sends at
-      most one request per device (the one on its way). Other people's pushes go on while a
-      record is written.
+    - Each finished push is recorded soon (those that finished together in one transaction,
+      with the occurrences they complete marked in it too), and its device and person count
+      as busy until it is: a device never has more than one push that is not on record, so a
+      worker killed with SIGKILL re-sends at most one request per device (the one on its way).
+    - The push threads start the next pushes themselves as each one ends (`_answered`), so
+      other devices' pushes go on while the worker's own thread writes a record: the record's
+      time overlaps the sending instead of adding to it, and the answers that come in
+      meanwhile go into the next record together.
+
+    The queues, counters and lists are shared with the push threads under `lock`; only the
+    worker's thread touches the database.
     """
 
     def __init__(self, pool: ThreadPoolExecutor, threads: int) -> None:
         self.pool = pool
         self.threads = threads
+        #: Guards everything below; re-entrant, as a push that is over before its callback
+        #: is attached runs the callback at once, in the thread that attaches it.
+        self.lock = threading.Condition(threading.RLock())
         #: Queued pushes per push service (host and port), each a heap in turn order.
         self.queues: dict[str, list[tuple[int, Job]]] = defaultdict(list)
         self.inflight: dict[Future[DeliveryAttempt], Job] = {}
@@ -158,7 +170,11 @@ class Dispatcher:
         self.slow_until: dict[int, float] = {}
         self.finished: list[tuple[Job, DeliveryAttempt | None]] = []
         self.finished_since = 0.0
+        #: How many pushes have finished (or were dropped or deferred) so far.
+        self.answers = 0
         self.seq = itertools.count()
+        self._dispatching = False
+        self._again = False
 
     @property
     def busy(self) -> bool:
@@ -184,19 +200,23 @@ class Dispatcher:
             done_before[occurrence_id].add(subscription_id)
             if result == DeliveryResult.DELIVERED:
                 earlier_delivered.add(occurrence_id)
-        self._load_slow([s.pk for subs in devices.values() for s in subs])
+        slow = self._slow([s.pk for subs in devices.values() for s in subs])
         now = time.monotonic()
         turns: dict[int, int] = defaultdict(int)  # the person's next turn
+        opened: list[_Open] = []
+        jobs: list[tuple[int, Job]] = []
         for occurrence in occurrences:
             user_id = occurrence.reminder.user_id
             targets = [s for s in devices[user_id] if s.pk not in done_before[occurrence.pk]]
-            self.open[occurrence.pk] = _Open(
-                occurrence,
-                held,
-                now,
-                len(targets),
-                done_before=bool(done_before[occurrence.pk]),
-                earlier_delivered=occurrence.pk in earlier_delivered,
+            opened.append(
+                _Open(
+                    occurrence,
+                    held,
+                    now,
+                    len(targets),
+                    done_before=bool(done_before[occurrence.pk]),
+                    earlier_delivered=occurrence.pk in earlier_delivered,
+                )
             )
             if not targets:
                 continue
@@ -207,15 +227,21 @@ class Dispatcher:
                 turns[user_id] += 1
                 # In turns: (turn, sequence) keeps every person's first push ahead of
                 # anyone's second, and earlier claims ahead of later ones within a turn.
-                job = Job(subscription, data, occurrence, payload["tag"])
-                heapq.heappush(
-                    self.queues[job.host],
-                    ((turn << 32) + next(self.seq), job),
-                )
+                jobs.append((turn, Job(subscription, data, occurrence, payload["tag"])))
+        with self.lock:
+            for subscription_id, until in slow.items():
+                if until > self.slow_until.get(subscription_id, 0.0):
+                    self.slow_until[subscription_id] = until
+            for o in opened:
+                self.open[o.occurrence.pk] = o
+            for turn, job in jobs:
+                heapq.heappush(self.queues[job.host], ((turn << 32) + next(self.seq), job))
+            self._dispatch()
         self._finish(report)
 
-    def _load_slow(self, subscription_ids: list[int]) -> None:
-        """Devices another pass or worker found timing out recently (recorded attempts)."""
+    def _slow(self, subscription_ids: list[int]) -> dict[int, float]:
+        """Devices another pass or worker found timing out recently (recorded attempts), and
+        until when (time.monotonic()) they are deferred."""
         backoff = settings.PUSH_SLOW_DEVICE_BACKOFF_SECONDS
         since = timezone.now() - dt.timedelta(seconds=backoff)
         rows = (
@@ -229,10 +255,11 @@ class Dispatcher:
             .order_by("at")
         )
         now_wall, now = timezone.now(), time.monotonic()
+        slow: dict[int, float] = {}
         for subscription_id, at in rows:
-            until = now + backoff - (now_wall - at).total_seconds()
-            if subscription_id is not None and until > self.slow_until.get(subscription_id, 0):
-                self.slow_until[subscription_id] = until
+            if subscription_id is not None:
+                slow[subscription_id] = now + backoff - (now_wall - at).total_seconds()
+        return slow
 
     def pump(self, report: PassReport, *, drain: bool, refill_below: int | None = None) -> None:
         """Send what can be sent and record what finishes; with `drain` until all is done,
@@ -240,55 +267,80 @@ class Dispatcher:
         with `refill_below`, until fewer occurrences than that are open (time to claim more).
 
         Answers are recorded in groups (RECORD_GROUP, or after RECORD_GATHER_SECONDS) while
-        the other requests go on.
+        the push threads go on with the other devices.
         """
         while True:
             if not drain and refill_below is not None and len(self.open) < refill_below:
                 break
-            self._dispatch()
-            now = time.monotonic()
-            if self.finished and (
-                not self.inflight
-                or len(self.finished) >= RECORD_GROUP
-                or now - self.finished_since >= RECORD_GATHER_SECONDS
-            ):
-                self._finish(report)
-                continue  # send what the record freed
-            if not self.inflight:
-                if not self.queued:
-                    break
-                continue  # every queued job was deferred or dropped: go on with the rest
-            timeout = None if drain else PASS_WAIT_SECONDS
-            if self.finished:
-                left = max(self.finished_since + RECORD_GATHER_SECONDS - now, 0.0)
-                timeout = left if timeout is None else min(timeout, left)
-            done, _ = wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)
-            self._collect(done)
-            if not done and not self.finished and not drain:
-                break
+            with self.lock:
+                self._dispatch()
+                now = time.monotonic()
+                record = bool(self.finished) and (
+                    not self.inflight
+                    or len(self.finished) >= RECORD_GROUP
+                    or now - self.finished_since >= RECORD_GATHER_SECONDS
+                )
+                if not record:
+                    if not self.inflight:
+                        if not self.queued:
+                            break
+                        continue  # every queued job was deferred or dropped: the rest
+                    timeout = None if drain else PASS_WAIT_SECONDS
+                    if self.finished:
+                        left = max(self.finished_since + RECORD_GATHER_SECONDS - now, 0.0)
+                        timeout = left if timeout is None else min(timeout, left)
+                    if not self._wait_answer(timeout) and not self.finished and not drain:
+                        break
+                    continue
+            self._finish(report)  # outside the lock: the push threads go on meanwhile
         self._finish(report)
-
-    def _done(self, job: Job, attempt: DeliveryAttempt | None) -> None:
-        if not self.finished:
-            self.finished_since = time.monotonic()
-        self.finished.append((job, attempt))
 
     def wait(self, timeout: float) -> None:
         """Wait up to `timeout` for an open request to finish (an idle worker's nap)."""
-        if self.inflight:
-            self._collect(
-                wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)[0]
-            )
+        with self.lock:
+            if self.inflight and not self.finished:
+                self._wait_answer(timeout)
+
+    def _wait_answer(self, timeout: float | None) -> bool:
+        """Wait (with `lock` held) until a push is over; whether one was."""
+        before = self.answers
+        return self.lock.wait_for(lambda: self.answers != before, timeout)
 
     @property
     def queued(self) -> bool:
         return any(self.queues.values())
 
+    def _done(self, job: Job, attempt: DeliveryAttempt | None) -> None:
+        """A push is over (answered, dropped or deferred). Call with `lock` held."""
+        if not self.finished:
+            self.finished_since = time.monotonic()
+        self.finished.append((job, attempt))
+        self.answers += 1
+        self.lock.notify_all()
+
     def _dispatch(self) -> None:
-        """Start queued pushes while threads are free: from the push services with a free
+        """Start queued pushes while threads are free. Call with `lock` held; a call made
+        while one is running (a callback run at once) makes the running one look again."""
+        if self._dispatching:
+            self._again = True
+            return
+        self._dispatching = True
+        try:
+            while True:
+                self._again = False
+                for future in self._start():
+                    future.add_done_callback(self._answered)
+                if not self._again:
+                    break
+        finally:
+            self._dispatching = False
+
+    def _start(self) -> list[Future[DeliveryAttempt]]:
+        """Submit queued pushes while threads are free: from the push services with a free
         slot, the one whose next push comes first in turn."""
         now = time.monotonic()
         aside: dict[str, list[tuple[int, Job]]] = defaultdict(list)
+        started: list[Future[DeliveryAttempt]] = []
         occurrence_deadline = settings.REMINDERS_OCCURRENCE_DEADLINE_SECONDS
         host_limit = settings.PUSH_HOST_CONCURRENCY
         person_limit = settings.PUSH_PERSON_CONCURRENCY
@@ -328,56 +380,108 @@ class Dispatcher:
                 topic=job.topic,
             )
             self.inflight[future] = job
+            started.append(future)
         for host, items in aside.items():
             for item in items:
                 heapq.heappush(self.queues[host], item)
+        return started
 
-    def _collect(self, done: Iterable[Future[DeliveryAttempt]]) -> None:
-        for future in done:
+    def _answered(self, future: Future[DeliveryAttempt]) -> None:
+        """A push is over (run in its push thread): note it, and start the next ones."""
+        with self.lock:
             job = self.inflight.pop(future)
             self.host_busy[job.host] -= 1
-            attempt = future.result()
+            try:
+                attempt = future.result()
+            except Exception as error:  # a bug, not a delivery failure: retried like one
+                logger.exception("A push could not be sent")
+                attempt = _failed_to_send(job, error)
             if getattr(attempt, "timed_out", False):
                 self.slow_until[job.subscription.pk] = (
                     time.monotonic() + settings.PUSH_SLOW_DEVICE_BACKOFF_SECONDS
                 )
             self._done(job, attempt)
+            self._dispatch()
 
     def _finish(self, report: PassReport) -> None:
-        """Record the finished pushes, then mark the occurrences that have all their answers."""
-        finished, self.finished = self.finished, []
+        """Record the finished pushes and mark the occurrences that have all their answers,
+        in one transaction; then free their devices for the next push. If the database
+        fails, the answers stay to be recorded by the next call."""
+        with self.lock:
+            finished, self.finished = self.finished, []
+            since = self.finished_since
+        now_finished: dict[int, list[DeliveryAttempt | None]] = defaultdict(list)
+        for job, attempt in finished:
+            assert job.occurrence is not None
+            now_finished[job.occurrence.pk].append(attempt)
+        complete = [
+            (o, o.outcome + now_finished[pk])
+            for pk, o in list(self.open.items())
+            if o.waiting - len(now_finished.get(pk, ())) <= 0
+        ]
+        if not finished and not complete:
+            return
         attempts = [a for _, a in finished if a is not None]
-        if attempts:
+        try:
             with transaction.atomic():
-                # An occurrence deleted meanwhile (its reminder or its owner was deleted)
-                # keeps its attempts, unlinked; the others are locked until they are in.
-                still_there = set(
-                    Occurrence.objects.select_for_update()
-                    .filter(pk__in=sorted({a.occurrence_id for a in attempts}))
-                    .order_by("pk")
-                    .values_list("pk", flat=True)
-                )
-                for attempt in attempts:
-                    if attempt.occurrence_id not in still_there:
-                        attempt.occurrence = None
-                record_attempts(attempts)
+                if attempts:
+                    _record(attempts)
+                counts = _mark(complete) if complete else Counter()
+        except BaseException:
+            with self.lock:  # kept for the next call, ahead of what came in meanwhile
+                self.finished[:0] = finished
+                self.finished_since = since
+            raise
         sent_now = [a for a in attempts if not getattr(a, "deferred", False)]
         report.pushes += len(sent_now)
         report.delivered += sum(a.result == DeliveryResult.DELIVERED for a in sent_now)
-        for job, attempt in finished:
-            if attempt is not None and not getattr(attempt, "deferred", False):
-                # On record now: the device and its person may have the next push.
-                self.person_busy[job.subscription.user_id] -= 1
-                self.device_busy.discard(job.subscription.pk)
-            assert job.occurrence is not None
-            opened = self.open[job.occurrence.pk]
-            opened.outcome.append(attempt)
-            opened.waiting -= 1
-        complete = [o for o in self.open.values() if o.waiting <= 0]
-        if complete:
-            _mark(complete, report)
-            for opened in complete:
+        report.sent += counts["sent"]
+        report.in_app += counts["in_app"]
+        report.failed += counts["failed"]
+        report.retry += counts["retry"]
+        report.released += counts["released"]
+        with self.lock:
+            for job, attempt in finished:
+                if attempt is not None and not getattr(attempt, "deferred", False):
+                    # On record now: the device and its person may have the next push.
+                    self.person_busy[job.subscription.user_id] -= 1
+                    self.device_busy.discard(job.subscription.pk)
+            for pk, attempts_now in now_finished.items():
+                opened = self.open[pk]
+                opened.outcome.extend(attempts_now)
+                opened.waiting -= len(attempts_now)
+            for opened, _ in complete:
                 del self.open[opened.occurrence.pk]
+            self._dispatch()
+
+
+def _record(attempts: list[DeliveryAttempt]) -> None:
+    """Save the attempts (inside the caller's transaction). An occurrence deleted meanwhile
+    (its reminder or its owner was deleted) keeps its attempts, unlinked; the others are
+    locked until they are in."""
+    still_there = set(
+        Occurrence.objects.select_for_update()
+        .filter(pk__in=sorted({a.occurrence_id for a in attempts}))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for attempt in attempts:
+        if attempt.occurrence_id not in still_there:
+            attempt.occurrence = None
+    record_attempts(attempts)
+
+
+def _failed_to_send(job: Job, error: Exception) -> DeliveryAttempt:
+    attempt = DeliveryAttempt(
+        occurrence=job.occurrence,
+        subscription=job.subscription,
+        endpoint=job.subscription.endpoint,
+        at=timezone.now(),
+        result=DeliveryResult.RETRY,
+        detail=f"Could not send: {error!r}"[:300],
+    )
+    attempt.retry_after = None
+    return attempt
 
 
 def _deferred(job: Job, seconds: float) -> DeliveryAttempt:
@@ -394,17 +498,17 @@ def _deferred(job: Job, seconds: float) -> DeliveryAttempt:
     return attempt
 
 
-def _mark(complete: list[_Open], report: PassReport) -> None:
-    """Mark occurrences that have every answer: sent, in the app only, retry, failed, or
-    released (pushes left unstarted: the next pass sends to those devices only)."""
+def _mark(complete: list[tuple[_Open, list[DeliveryAttempt | None]]]) -> Counter[str]:
+    """Mark occurrences that have every answer (each with its outcome): sent, in the app
+    only, retry, failed, or released (pushes left unstarted: the next pass sends to those
+    devices only). Call inside a transaction; returns how many of each."""
     now = timezone.now()
     sent: list[_Open] = []
     in_app: list[_Open] = []
     failed: list[_Open] = []
     released: list[_Open] = []
     retries: list[tuple[_Open, dt.timedelta]] = []
-    for opened in complete:
-        outcome = opened.outcome
+    for opened, outcome in complete:
         occurrence = opened.occurrence
         results_now = {a.result for a in outcome if a is not None}
         if None in outcome:
@@ -432,30 +536,31 @@ def _mark(complete: list[_Open], report: PassReport) -> None:
             query |= Q(pk__in=pks, claimed_by=worker_id, claimed_until=until)
         return Occurrence.objects.filter(query, status=OccurrenceStatus.PENDING)
 
-    with transaction.atomic():
-        if sent or in_app:
-            mine(sent + in_app).update(
-                status=OccurrenceStatus.SENT,
-                sent_at=now,
-                claimed_until=None,
-                retry_at=None,
-                attempts=F("attempts") + 1,
-            )
-        if failed:
-            mine(failed).update(
-                status=OccurrenceStatus.FAILED,
-                claimed_until=None,
-                retry_at=None,
-                attempts=F("attempts") + 1,
-            )
-        for opened, wait_for in retries:
-            mine([opened]).update(
-                claimed_until=None, retry_at=now + wait_for, attempts=F("attempts") + 1
-            )
-        if released:
-            mine(released).update(claimed_until=None)
-    report.sent += len(sent) + len(in_app)
-    report.in_app += len(in_app)
-    report.failed += len(failed)
-    report.retry += len(retries)
-    report.released += len(released)
+    if sent or in_app:
+        mine(sent + in_app).update(
+            status=OccurrenceStatus.SENT,
+            sent_at=now,
+            claimed_until=None,
+            retry_at=None,
+            attempts=F("attempts") + 1,
+        )
+    if failed:
+        mine(failed).update(
+            status=OccurrenceStatus.FAILED,
+            claimed_until=None,
+            retry_at=None,
+            attempts=F("attempts") + 1,
+        )
+    for opened, wait_for in retries:
+        mine([opened]).update(
+            claimed_until=None, retry_at=now + wait_for, attempts=F("attempts") + 1
+        )
+    if released:
+        mine(released).update(claimed_until=None)
+    return Counter(
+        sent=len(sent) + len(in_app),
+        in_app=len(in_app),
+        failed=len(failed),
+        retry=len(retries),
+        released=len(released),
+    )

@@ -45,7 +45,7 @@ def notification_payload(occurrence: Occurrence) -> dict[str, Any]:
         "renotify": True,
     }
     if reminder.kind == ReminderKind.HYDRATION:
-        restricted = Profile.for_user(reminder.user).fluid_restriction
+        restricted = Profile.loaded_with(reminder.user).fluid_restriction
         payload |= {
             "title": "Time for a drink",
             "body": (

@@ -20,7 +20,6 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -28,8 +27,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_GET, require_POST, require_safe
 
 from routines.accounts.http import signed_in
+from routines.accounts.models import Profile
 from routines.accounts.throttle import throttle
-from routines.reminders import endpoints, notifications, push
+from routines.reminders import endpoints, notifications, push, services
 from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubscription
 from routines.reminders.throttles import PUSH_SUBSCRIBES, PUSH_TESTS
 
@@ -50,10 +50,6 @@ BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 class BadSubscription(ValueError):
     """The posted subscription cannot be used; the message says why, for the person."""
-
-
-class DeviceLimit(BadSubscription):
-    """The person already has the most devices there can be."""
 
 
 @dataclass(frozen=True)
@@ -155,67 +151,17 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return _error(str(error))
     user_agent = request.headers.get("User-Agent", "")[:MAX_USER_AGENT]
     try:
-        subscription, created = _save_subscription(request.user, data, user_agent)
-    except IntegrityError:
-        # Another request registered the same endpoint at the same moment: decide again.
-        subscription, created = _save_subscription(request.user, data, user_agent)
-    except DeviceLimit as error:
+        subscription, created = services.save_device(
+            Profile.for_user(request.user), data.endpoint, data.p256dh, data.auth, user_agent
+        )
+    except services.DeviceLimit as error:
         return _error(str(error), status=409)
-    except BadSubscription as error:
+    except services.DeviceOfAnotherAccount as error:
         return _error(str(error))
     return JsonResponse(
         {"id": subscription.pk, "device": device_name(subscription.user_agent)},
         status=201 if created else 200,
     )
-
-
-def _save_subscription(
-    user: Any, data: SubscriptionData, user_agent: str
-) -> tuple[PushSubscription, bool]:
-    with transaction.atomic():
-        existing = (
-            PushSubscription.objects.select_for_update().filter(endpoint=data.endpoint).first()
-        )
-        if existing is None or existing.user_id != user.pk:
-            _check_device_cap(user)
-        if existing is None:
-            subscription = PushSubscription.objects.create(
-                user=user,
-                endpoint=data.endpoint,
-                p256dh=data.p256dh,
-                auth=data.auth,
-                user_agent=user_agent,
-            )
-            return subscription, True
-        if existing.user_id != user.pk and (existing.p256dh, existing.auth) != (
-            data.p256dh,
-            data.auth,
-        ):
-            # Only the browser holding this subscription knows its keys: without them this
-            # is someone else's device.
-            raise BadSubscription("This device is registered to another account.")
-        # The same person again (keys may have been renewed), or the same browser now used
-        # by this person: it is theirs.
-        existing.user = user
-        existing.p256dh = data.p256dh
-        existing.auth = data.auth
-        existing.user_agent = user_agent or existing.user_agent
-        existing.save(update_fields=["user", "p256dh", "auth", "user_agent"])
-        return existing, False
-
-
-def _check_device_cap(user: Any) -> None:
-    """Refuse a new device past PUSH_MAX_DEVICES. Inside the saving transaction, with the
-    person's rows locked (PostgreSQL; SQLite holds its write lock), so two requests at once
-    cannot both add the last one."""
-    limit = settings.PUSH_MAX_DEVICES
-    mine = list(
-        PushSubscription.objects.select_for_update().filter(user=user).values_list("pk", flat=True)
-    )
-    if len(mine) >= limit:
-        raise DeviceLimit(
-            f"You have notifications on {limit} devices, the most there can be. Remove one first."
-        )
 
 
 # Devices ----------------------------------------------------------------------------------
