@@ -13,6 +13,7 @@
 import { Ticker, Timeline, fromServer, loadAnchor, remaining } from "./player/clock.js";
 import { Cues } from "./player/cues.js";
 import { View } from "./player/draw.js";
+import { OfflineRecorder } from "./player/offline.js";
 import { ControlQueue } from "./player/queue.js";
 import { ScreenLock } from "./player/wakelock.js";
 
@@ -20,11 +21,13 @@ const root = document.getElementById("player");
 const dataNode = document.getElementById("player-data");
 if (root && dataNode) start(JSON.parse(dataNode.textContent));
 
-function start({ phases, state, urls }) {
+function start({ phases, state, urls, offline }) {
   const timeline = new Timeline(phases);
   let st = timeline.settle(fromServer(state, loadAnchor()), performance.now());
   const ticker = new Ticker(tick);
-  const controls = new ControlQueue({
+  // A run started offline lives on this phone until it is sent (player/offline.js).
+  const controls = new (offline ? OfflineRecorder : ControlQueue)({
+    offline,
     runId: state.id,
     urls,
     timeline,
