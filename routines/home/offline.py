@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.cache import cache
@@ -169,7 +170,7 @@ def _build_precache(source: bytes) -> Precache:
     digest = hashlib.blake2b(digest_size=10)
     for part in (source, json.dumps([urls, payloads, signs], default=str)):
         digest.update(part if isinstance(part, bytes) else part.encode())
-    return Precache(version=digest.hexdigest(), urls=urls, static_url=static(""))
+    return Precache(version=digest.hexdigest(), urls=urls, static_url=settings.STATIC_URL)
 
 
 def precache(source: bytes | None = None) -> Precache:
