@@ -9,6 +9,7 @@
 // to update" (js/pwa.js posts {type: "activate"}); the first one takes over at once.
 // - Pages: the network first; with no connection, the saved copy, else the offline page.
 // - Static files (hashed names, never changed): the saved copy first.
+// - htmx requests with no connection: 204, so a poll leaves the page as it is.
 // - Start tapped with no connection: the offline player (/offline/run/), which keeps the run
 //   on the phone and sends it later (js/player/offline.js).
 //
@@ -69,7 +70,13 @@ function respond(request) {
   if (request.method !== "GET") return null;
   if (url.pathname.startsWith(PRECACHE.static)) return savedOr(request);
   if (request.mode === "navigate") return networkOr(request, () => savedPage(request));
-  return networkOr(request, () => saved(request).then((found) => found || Response.error()));
+  return networkOr(request, () => saved(request).then((found) => found || unreachable(request)));
+}
+
+/** No connection and no saved copy. An htmx request (the reminder banner's poll, say) gets
+ * "nothing new" (204: htmx leaves the page as it is); anything else, a network error. */
+function unreachable(request) {
+  return request.headers.get("HX-Request") ? new Response(null, { status: 204 }) : Response.error();
 }
 
 function saved(request, options) {
