@@ -7,7 +7,9 @@
 // Offline: each version precaches into its own cache, "unknot-<version>", and answers only
 // from it, so old and new files never mix. A new version waits until the person taps "Reload
 // to update" (js/pwa.js posts {type: "activate"}); the first one takes over at once.
-// - Pages: the network first; with no connection, the saved copy, else the offline page.
+// - Pages: the network first; with no connection, the saved copy, else the offline page. A
+//   saved page fetched again online replaces its copy (signed in since, say), if every static
+//   file it uses is this version's.
 // - Static files (hashed names, never changed): the saved copy first.
 // - htmx requests with no connection: 204, so a poll leaves the page as it is.
 // - Start tapped with no connection: the offline player (/offline/run/), which keeps the run
@@ -38,7 +40,14 @@ self.addEventListener("message", (event) => {
 });
 self.addEventListener("fetch", (event) => {
   const answer = respond(event.request);
-  if (answer) event.respondWith(answer);
+  if (!answer) return;
+  if (event.request.mode !== "navigate" || event.request.method !== "GET") {
+    return event.respondWith(answer);
+  }
+  // A copy made before the page reads the body, to keep (below).
+  const both = answer.then((response) => [response, response.clone()]);
+  event.respondWith(both.then(([response]) => response));
+  event.waitUntil(both.then(([, copy]) => refresh(event.request, copy)).catch(() => {}));
 });
 
 /** Every URL of this version, fresh from the server (all or nothing: a failed one fails the
@@ -46,6 +55,21 @@ self.addEventListener("fetch", (event) => {
 async function precache() {
   const cache = await caches.open(CACHE);
   await cache.addAll(PRECACHE.urls.map((url) => new Request(url, { cache: "reload" })));
+}
+
+const SAVED_URLS = new Set(PRECACHE.urls);
+const STATIC_REFERENCE = new RegExp(`${PRECACHE.static}[^"'\\s)<>]+`, "g");
+
+/** A saved page, fetched again online (signed in or out since, a content edit): keep the new
+ * copy if every static file it uses is one of this version's, so old and new never mix. */
+async function refresh(request, response) {
+  const url = new URL(request.url);
+  if (!SAVED_URLS.has(url.pathname + url.search) || !response.ok || response.redirected) return;
+  const html = await response.clone().text();
+  const assets = html.match(STATIC_REFERENCE) || [];
+  if (assets.every((asset) => SAVED_URLS.has(asset))) {
+    await (await caches.open(CACHE)).put(request, response);
+  }
 }
 
 /** Drop the caches of earlier versions, and look after the open pages from now on. */

@@ -224,3 +224,24 @@ def test_the_iphone_guide_opens_in_safari_and_stays_closed_elsewhere(
         expect(guide.get_by_text("Add to Home Screen")).to_be_visible()
     finally:
         iphone.close()
+
+
+def test_a_saved_page_opened_online_again_is_kept_fresh_for_offline(
+    phone: Page, live_server: Any, sam: AbstractBaseUser
+) -> None:
+    """Installed as a guest, then signed in: offline, the library shows the person signed in
+    (its copy was replaced on the next visit online)."""
+    installed(phone, f"{live_server.url}/routines/")
+    sign_in_browser(phone.context, live_server.url, sam)
+    phone.goto(f"{live_server.url}/routines/")
+    expect(phone.get_by_role("button", name="Log out sam")).to_be_visible()
+    phone.wait_for_function(  # the copy is replaced once the page has arrived
+        """async () => {
+          const cache = await caches.open((await caches.keys())[0]);
+          const copy = await cache.match("/routines/");
+          return (await copy.text()).includes("Log out sam");
+        }"""
+    )
+    phone.context.set_offline(True)
+    phone.goto(f"{live_server.url}/routines/")
+    expect(phone.get_by_role("button", name="Log out sam")).to_be_visible()

@@ -526,3 +526,17 @@ def test_offline_runs_count_against_the_guest_limit_but_a_repeat_does_not(
     assert "routines in the last hour" in refused.json()["error"]
     assert Run.objects.count() == 2
     assert upload(guest, routine.slug, client_id=first, **JSON).json()["duplicate"] is True
+
+
+@pytest.mark.django_db
+def test_in_development_before_collectstatic_the_precache_still_lists_the_static_files(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.DEBUG = True
+    settings.STATIC_ROOT = tmp_path  # no staticfiles.json here
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "project.storage.StaticFilesStorage"},
+    }
+    urls = offline.precache().urls
+    assert "/static/css/app.css" in urls and "/static/js/player.js" in urls

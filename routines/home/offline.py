@@ -97,10 +97,10 @@ def static_names() -> list[str]:
     """The app's own static files: from the manifest of hashed names when there is one (the
     collected files in production), else from the finders (development, tests)."""
     storage = staticfiles_storage
-    names: set[str]
-    if isinstance(storage, ManifestFilesMixin):
+    names: set[str] = set()
+    if isinstance(storage, ManifestFilesMixin):  # empty in development, before collectstatic
         names = set(storage.hashed_files)
-    else:
+    if not names:
         names = {path for finder in finders.get_finders() for path, _ in finder.list([])}
     return sorted(n for n in names if n.startswith(OWN_STATIC) and n not in NOT_PRECACHED)
 

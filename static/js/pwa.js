@@ -53,7 +53,9 @@ function showPrompt(worker) {
     button.className = "button primary";
     button.textContent = "Reload to update";
     prompt.append(text, button);
-    document.body.append(prompt);
+    const header = document.querySelector(".site-header");
+    if (header) header.after(prompt);
+    else document.body.prepend(prompt);
   }
   prompt.querySelector("button").onclick = () => {
     updating = true;

@@ -45,10 +45,17 @@ export class OfflineRecorder {
     const url = sent.get(this.run.client_id);
     if (url) return location.replace(url);
     const status = document.getElementById("player-status");
-    if (status) {
-      status.textContent =
-        "Saved on this phone. It goes into your history when you are back online.";
-    }
+    if (!status || status.nextElementSibling?.classList.contains("summary-actions")) return;
+    status.textContent =
+      "Saved on this phone. It goes into your history when you are back online.";
+    const actions = document.createElement("p");
+    actions.className = "summary-actions";
+    const back = document.createElement("a");
+    back.className = "button secondary";
+    back.href = "/routines/";
+    back.textContent = "Back to the library";
+    actions.append(back);
+    status.after(actions);
   }
 
   store() {
