@@ -1,6 +1,6 @@
 // Unknot's service worker, served at /sw.js (scope: the whole site) by
 // routines/home/views_install.py, which puts a first line before this one:
-//   const PRECACHE = {version, urls, static};
+//   const PRECACHE = {version, urls, pictures, static};
 // (routines/home/offline.py: the app's pages, every published routine and its safety check,
 // the offline page and player, and the hashed static files).
 //
@@ -55,9 +55,11 @@ self.addEventListener("fetch", (event) => {
 async function precache() {
   const cache = await caches.open(CACHE);
   await cache.addAll(PRECACHE.urls.map((url) => new Request(url, { cache: "reload" })));
+  // Pictures: each where it can be (a missing one shows its alt text offline, no more).
+  await Promise.all(PRECACHE.pictures.map((url) => cache.add(url).catch(() => {})));
 }
 
-const SAVED_URLS = new Set(PRECACHE.urls);
+const SAVED_URLS = new Set([...PRECACHE.urls, ...PRECACHE.pictures]);
 const STATIC_REFERENCE = new RegExp(`${PRECACHE.static}[^"'\\s)<>]+`, "g");
 
 /** A saved page, fetched again online (signed in or out since, a content edit): keep the new

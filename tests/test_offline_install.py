@@ -540,3 +540,32 @@ def test_in_development_before_collectstatic_the_precache_still_lists_the_static
     }
     urls = offline.precache().urls
     assert "/static/css/app.css" in urls and "/static/js/player.js" in urls
+
+
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+@pytest.mark.django_db
+def test_pictures_are_saved_where_they_can_be_never_required_for_the_install(
+    client: Client, settings: Any, tmp_path: Path
+) -> None:
+    from django.core.files.base import ContentFile
+
+    from routines.content.models import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = Image.objects.create(file=ContentFile(PIXEL, name="step.png"), alt="A towel")
+    cover = Image.objects.create(file=ContentFile(PIXEL, name="cover.png"), alt="A calf")
+    routine = make_routine("Towel stretch")
+    step = routine.steps.get()
+    step.image = picture
+    step.save()
+    routine.cover = cover
+    routine.save()
+    make_routine("Draft", published=False).steps.update(image=cover)
+    data = precache_of(client)
+    assert set(data["pictures"]) == {picture.file.url, cover.file.url}
+    assert not set(data["pictures"]) & set(data["urls"])

@@ -136,11 +136,19 @@ def routine_payloads() -> dict[str, dict[str, Any]]:
 @dataclass(frozen=True)
 class Precache:
     version: str
+    #: Saved all or nothing: the install fails (and is tried again later) if one fails.
     urls: list[str]
+    #: Uploaded pictures (media), saved where they can be: a missing one breaks nothing.
+    pictures: list[str]
     static_url: str
 
     def script_line(self) -> bytes:
-        data = {"version": self.version, "urls": self.urls, "static": self.static_url}
+        data = {
+            "version": self.version,
+            "urls": self.urls,
+            "pictures": self.pictures,
+            "static": self.static_url,
+        }
         return f"const PRECACHE = {json.dumps(data, separators=(',', ':'))};\n".encode()
 
 
@@ -161,16 +169,32 @@ def _build_precache(source: bytes) -> Precache:
         pages.append(payload["url"])
         if payload["relief"]:
             pages.append(reverse("safety_check", kwargs={"slug": slug}))
-    images = sorted(
-        {p["image"]["url"] for r in payloads.values() for p in r["phases"] if p["image"]}
-    )
-    assets = [static(name) for name in static_names()] + htmx_urls() + images
+    assets = [static(name) for name in static_names()] + htmx_urls()
     urls = list(dict.fromkeys(pages + assets))
+    pictures = sorted(_picture_urls(payloads))
     signs = list(SafetySign.objects.order_by("pk").values_list("key", "text", "level_id"))
     digest = hashlib.blake2b(digest_size=10)
-    for part in (source, json.dumps([urls, payloads, signs], default=str)):
+    for part in (source, json.dumps([urls, pictures, payloads, signs], default=str)):
         digest.update(part if isinstance(part, bytes) else part.encode())
-    return Precache(version=digest.hexdigest(), urls=urls, static_url=settings.STATIC_URL)
+    return Precache(
+        version=digest.hexdigest(),
+        urls=urls,
+        pictures=pictures,
+        static_url=settings.STATIC_URL,
+    )
+
+
+def _picture_urls(payloads: dict[str, dict[str, Any]]) -> set[str]:
+    """The uploaded pictures the saved pages show: step pictures and routine covers."""
+    urls = {p["image"]["url"] for r in payloads.values() for p in r["phases"] if p["image"]}
+    covered = Routine.objects.published().filter(cover__isnull=False).select_related("cover")
+    for routine in covered:
+        cover = routine.cover
+        assert cover is not None
+        urls.add(cover.file.url)
+        if cover.thumbnail:
+            urls.add(cover.thumbnail.url)
+    return urls
 
 
 def precache(source: bytes | None = None) -> Precache:
