@@ -569,3 +569,27 @@ def test_pictures_are_saved_where_they_can_be_never_required_for_the_install(
     data = precache_of(client)
     assert set(data["pictures"]) == {picture.file.url, cover.file.url}
     assert not set(data["pictures"]) & set(data["urls"])
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_run_with_the_same_client_id(routine: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    client_id = uuid.uuid4()
+    now = dt.datetime(2026, 3, 2, 22, 30, tzinfo=dt.UTC)
+
+    def record() -> Run:
+        return Run.record_offline(
+            routine,
+            user=None,
+            client_id=client_id,
+            lead_in=False,
+            started_at=now - dt.timedelta(minutes=1),
+            controls=[],
+            now=now,
+        )
+
+    record()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        record()
+    assert Run.objects.filter(client_id=client_id).count() == 1

@@ -9,7 +9,11 @@ import { sendOutbox } from "./player/offline.js";
 const WORKER_URL = "/sw.js";
 let updating = false;
 
-if ("serviceWorker" in navigator) register();
+// After the page has loaded: saving the app for offline use never slows the first page.
+if ("serviceWorker" in navigator) {
+  if (document.readyState === "complete") register();
+  else addEventListener("load", register, { once: true });
+}
 sendOutbox();
 addEventListener("online", () => sendOutbox());
 
