@@ -96,13 +96,17 @@ function respond(request) {
   if (request.method !== "GET") return null;
   if (url.pathname.startsWith(PRECACHE.static)) return savedOr(request);
   if (request.mode === "navigate") return networkOr(request, () => savedPage(request));
-  return networkOr(request, () => saved(request).then((found) => found || unreachable(request)));
-}
-
-/** No connection and no saved copy. An htmx request (the reminder banner's poll, say) gets
- * "nothing new" (204: htmx leaves the page as it is); anything else, a network error. */
-function unreachable(request) {
-  return request.headers.get("HX-Request") ? new Response(null, { status: 204 }) : Response.error();
+  // An htmx request with no connection (the reminder banner's poll, say): "nothing new"
+  // (204: htmx leaves the page as it is).
+  if (request.headers.get("HX-Request")) {
+    return networkOr(request, () => new Response(null, { status: 204 }));
+  }
+  // A saved picture or the manifest; anything else (the player's own requests) is left to
+  // the browser, as if there were no service worker.
+  if (SAVED_URLS.has(url.pathname)) {
+    return networkOr(request, () => saved(request).then((found) => found || Response.error()));
+  }
+  return null;
 }
 
 function saved(request, options) {
