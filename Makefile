@@ -12,7 +12,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 SUPERUSER_ARGS ?=
 
-.PHONY: run test test-only install superuser browser node audit lock lint format bench clean vapid
+.PHONY: run test test-only install superuser browser node audit lock lint format bench clean vapid icons
 
 # The web server and, beside it, the reminder worker (stopped together with Ctrl-C).
 run: $(VENV)/.installed-dev .env
@@ -123,3 +123,7 @@ clean:
 # Development VAPID keys for Web Push: made once in .vapid/ (git-ignored), never overwritten.
 vapid: $(VENV)/.installed-dev .env
 	$(BIN)/python manage.py vapid_keys
+
+# The app icons in static/img/ (committed) from routines/home/icons/source.png, with Pillow.
+icons: $(VENV)/.installed-dev .env
+	$(BIN)/python manage.py make_icons

@@ -1,5 +1,5 @@
 """Web Push from the person's side: subscribing a browser (POST /push/subscribe/), the device
-list and removing a device, the test notification, and the service worker script at /sw.js.
+list and removing a device, the test notification.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import importlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,7 +35,6 @@ ANDROID_CHROME = (
     "Chrome/131.0.0.0 Mobile Safari/537.36"
 )
 WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
-SW_SOURCE = Path(__file__).resolve().parent.parent / "static" / "sw.js"
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -522,33 +520,6 @@ def test_a_guest_cannot_send_a_test_notification(client: Client, fake_send: list
     response = client.post(reverse("push_test"))
     assert response.status_code == 302
     assert fake_send == []
-
-
-# The service worker -------------------------------------------------------------------------
-
-
-def test_the_service_worker_is_served_at_the_root_with_its_scope_and_no_caching(
-    client: Client,
-) -> None:
-    response = client.get("/sw.js")
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/javascript")
-    assert response["Service-Worker-Allowed"] == "/"
-    assert response["Cache-Control"] == "no-cache"
-    assert b"".join(response) == SW_SOURCE.read_bytes()
-
-
-def test_an_unchanged_service_worker_answers_304(client: Client) -> None:
-    etag = client.get("/sw.js")["ETag"]
-    again = client.get("/sw.js", HTTP_IF_NONE_MATCH=etag)
-    assert again.status_code == 304
-    assert again.content == b""
-
-
-def test_the_service_worker_loads_nothing_from_other_origins() -> None:
-    source = SW_SOURCE.read_text()
-    assert "importScripts" not in source
-    assert "http://" not in source and "https://" not in source
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ def test_the_players_modules_import_each_other_by_hashed_names(tmp_path: Path) -
         "clock",
         "cues",
         "draw",
+        "offline",
         "queue",
         "wakelock",
     ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from routines.content.models import Routine, Step
 from routines.player.machine import (
+    InvalidControl,
     Phase,
     RunState,
     Summary,
@@ -90,6 +91,8 @@ class Run(models.Model):
     #: When the last control took effect: a control queued offline never applies before it.
     last_control_at = models.DateTimeField(null=True, blank=True)
     recent_controls = models.JSONField(default=list)
+    #: The id the phone gave a run it started offline: the upload is accepted once.
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
     rating = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Did it help? 1 (not at all) to 5 (a lot)."
     )
@@ -105,6 +108,8 @@ class Run(models.Model):
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                 violation_error_message="A rating is from 1 to 5.",
             ),
+            # Runs started offline (Run.record_offline): an upload sent twice counts once.
+            models.UniqueConstraint(fields=["client_id"], name="run_client_id_unique"),
             models.CheckConstraint(
                 name="run_paused_ms_not_negative",
                 condition=Q(paused_ms__gte=0, total_paused_ms__gte=0),
@@ -180,6 +185,54 @@ class Run(models.Model):
         )
         run.set_state(start(phases, now))
         run.save()
+        return run
+
+    @classmethod
+    def record_offline(
+        cls,
+        routine: Routine,
+        *,
+        user: Any,
+        client_id: uuid.UUID,
+        lead_in: bool,
+        started_at: dt.datetime,
+        controls: list[tuple[str, int, dt.datetime]],
+        now: dt.datetime,
+    ) -> Run:
+        """Save a run the phone started and followed offline: the routine as it is now, the
+        phone's controls (action, phase, when) replayed in order, then whatever time alone
+        changed by `now`.
+
+        A control that no longer fits the replayed state (a boundary crossed a hair apart) is
+        left out rather than losing the run. Raises InvalidControl (a routine with no steps,
+        UnknownPhase for a phase it does not have); IntegrityError if `client_id` was saved.
+        """
+        steps = Step.objects.filter(routine=routine).select_related("image")
+        phases = build_phases(steps, lead_in=lead_in)
+        state = start(phases, started_at)
+        last: dt.datetime | None = None
+        for action, phase, at in controls:
+            if phase >= len(phases):
+                raise UnknownPhase("That step is not in this routine.")
+            at = min(max(at, last or started_at), now)
+            try:
+                state = apply(state, phases, action, at, phase=phase)
+            except InvalidControl:
+                continue
+            last = at
+        run = cls(
+            routine=routine,
+            routine_title=routine.title,
+            routine_slug=routine.slug,
+            user=user,
+            phases=[phase.as_dict() for phase in phases],
+            lead_in=lead_in,
+            started_at=started_at,
+            last_control_at=last,
+            client_id=client_id,
+        )
+        run.set_state(settle(state, phases, now))
+        run.save(force_insert=True)
         return run
 
     def settle(self, now: dt.datetime) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,8 +27,13 @@ from routines.accounts.throttle import (
     too_many,
 )
 from routines.content.models import Purpose, Routine, SafetySign, TriageLevel
-from routines.player.forms import ControlForm, RatingForm
-from routines.player.machine import DONE_PERCENT, InvalidControl, UnknownPhase, progress_words
+from routines.player.forms import ControlForm, OfflineRunForm, RatingForm
+from routines.player.machine import (
+    DONE_PERCENT,
+    InvalidControl,
+    UnknownPhase,
+    progress_words,
+)
 from routines.player.models import Run
 from routines.player.sessions import (
     guest_start_wait,
@@ -125,7 +131,84 @@ def _stay_here(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return push_url(response, False) if request.htmx else response
 
 
-def _refuse_start(request: HttpRequest, *, is_guest: bool) -> HttpResponse | None:
+@require_POST
+def upload_offline_run(request: HttpRequest) -> HttpResponse:
+    """A run the phone started and followed offline (static/js/player/offline.js), sent once
+    it is back online. The phone's id for it makes a repeat count once: the same answer,
+    nothing saved twice. Counted against the same start limits as any run."""
+    form = OfflineRunForm(_posted_data(request))
+    if not form.is_valid():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        return _offline_error(request, message)
+    client_id = form.cleaned_data["client_id"]
+    earlier = Run.objects.filter(client_id=client_id).first()
+    if earlier is not None:
+        return _offline_done(request, owned_run(request, earlier.id), duplicate=True)
+    routine = _routine(request, form.cleaned_data["routine"])
+    user = request.user if request.user.is_authenticated else None
+    refused = _refuse_start(request, is_guest=user is None, json=_wants_json(request))
+    if refused is not None:
+        return refused
+    now = timezone.now()
+    started_at, controls = form.timeline(now)
+    try:
+        with transaction.atomic():
+            run = Run.record_offline(
+                routine,
+                user=user,
+                client_id=client_id,
+                lead_in=form.cleaned_data["lead_in"],
+                started_at=started_at,
+                controls=controls,
+                now=now,
+            )
+    except InvalidControl as error:
+        return _offline_error(request, str(error))
+    except IntegrityError:  # the same run, sent twice at once: the other request saved it
+        earlier = get_object_or_404(Run, client_id=client_id)
+        return _offline_done(request, owned_run(request, earlier.id), duplicate=True)
+    if user is None:
+        remember_guest_run(request.session, run)
+    return _offline_done(request, run, duplicate=False)
+
+
+def _posted_data(request: HttpRequest) -> Any:
+    """The form's fields, from a form body or a JSON object."""
+    if request.content_type != "application/json":
+        return request.POST
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _offline_done(request: HttpRequest, run: Run, *, duplicate: bool) -> HttpResponse:
+    url = run.get_absolute_url()
+    if _wants_json(request):
+        return JsonResponse(
+            {"id": str(run.id), "url": url, "duplicate": duplicate},
+            status=200 if duplicate else 201,
+        )
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return _see_other(run)
+
+
+def _offline_error(request: HttpRequest, message: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=400)
+    return render(
+        request,
+        "player/problem.html",
+        {"heading": "This run could not be saved", "message": message, "routine": None},
+        status=400,
+    )
+
+
+def _refuse_start(
+    request: HttpRequest, *, is_guest: bool, json: bool = False
+) -> HttpResponse | None:
     """The 429 answer if this browser, network or account has started too many routines in
     the last hour; None if it may start one."""
     if is_guest:
@@ -135,8 +218,8 @@ def _refuse_start(request: HttpRequest, *, is_guest: bool) -> HttpResponse | Non
                 f"You have started {settings.GUEST_RUNS_PER_SESSION_PER_HOUR} routines in the "
                 f"last hour in this browser. Log in, or try again in {minutes_words(wait)}."
             )
-            return too_many(request, message, wait, sign_in_link=True)
-    return over_limit(request, GUEST_STARTS_FROM_ADDRESS, ACCOUNT_STARTS)
+            return too_many(request, message, wait, json=json, sign_in_link=True)
+    return over_limit(request, GUEST_STARTS_FROM_ADDRESS, ACCOUNT_STARTS, json=json)
 
 
 def _see_other(run: Run) -> HttpResponse:

@@ -27,7 +27,6 @@ urlpatterns = [
     path("reminders/due/<int:pk>/dismiss/", banner.due_dismiss, name="reminder_due_dismiss"),
     path("reminders/due/<int:pk>/go/", banner.due_act, name="reminder_due_act"),
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
-    path("sw.js", push.service_worker, name="service_worker"),
     path("push/subscribe/", push.subscribe, name="push_subscribe"),
     path("push/devices/", push.devices, name="push_devices"),
     path("push/devices/<int:pk>/remove/", push.remove_device, name="push_device_remove"),

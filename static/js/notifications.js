@@ -11,6 +11,15 @@ const BLOCKED =
 const root = document.getElementById("push-setup");
 if (root) setUp(root);
 
+function needsHomeScreen() {
+  const ios =
+    /iPad|iPhone|iPod/.test(navigator.userAgent) ||
+    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  const standalone =
+    navigator.standalone === true || matchMedia("(display-mode: standalone)").matches;
+  return ios && !standalone;
+}
+
 function setUp(root) {
   const button = document.getElementById("push-enable");
   const status = document.getElementById("push-status");
@@ -18,6 +27,10 @@ function setUp(root) {
   const say = (text) => {
     status.textContent = text;
   };
+
+  // An iPhone or iPad in Safari: push works only from the Home Screen, so open the guide.
+  const guide = document.getElementById("ios-install");
+  if (guide && needsHomeScreen()) guide.open = true;
 
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
     say(

@@ -17,6 +17,7 @@
 import { Ticker, Timeline, fromServer, loadAnchor, remaining } from "./player/clock.js";
 import { Cues } from "./player/cues.js";
 import { View } from "./player/draw.js";
+import { OfflineRecorder } from "./player/offline.js";
 import { ControlQueue } from "./player/queue.js";
 import { ScreenLock } from "./player/wakelock.js";
 
@@ -53,14 +54,16 @@ function mount(anchor, swapped) {
 
 watchForPlayer();
 
-function start(root, { phases, progress, state, urls, title, voice }, anchor, swapped) {
+function start(root, { phases, progress, state, urls, title, voice, offline }, anchor, swapped) {
   const timeline = new Timeline(phases);
   let st = timeline.settle(fromServer(state, anchor), performance.now());
   let live = true;
   const leaving = new AbortController();
   const signal = leaving.signal;
   const ticker = new Ticker(tick);
-  const controls = new ControlQueue({
+  // A run started offline lives on this phone until it is sent (player/offline.js).
+  const controls = new (offline ? OfflineRecorder : ControlQueue)({
+    offline,
     runId: state.id,
     urls,
     timeline,

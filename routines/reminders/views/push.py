@@ -1,30 +1,25 @@
-"""Web Push on the person's devices: subscribing a browser, the device list, a test
-notification, and the service worker script itself (served at /sw.js so it controls the site).
+"""Web Push on the person's devices: subscribing a browser, the device list and a test
+notification. The service worker itself is routines/home/views_install.py's (at /sw.js).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import condition, require_GET, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST
 
 from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
@@ -305,50 +300,3 @@ def send_test(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, f"{outcome.name}: {outcome.result}.")
     return redirect("push_devices")
-
-
-# The service worker -----------------------------------------------------------------------
-
-SERVICE_WORKER = "sw.js"
-
-
-def _read_service_worker() -> bytes:
-    """sw.js as the static finders see it (the source file), else from the collected files."""
-    path = finders.find(SERVICE_WORKER)
-    if path:
-        with open(path, "rb") as file:
-            return file.read()
-    try:
-        with staticfiles_storage.open(SERVICE_WORKER) as file:
-            return file.read()
-    except (FileNotFoundError, OSError) as error:
-        raise Http404("No service worker.") from error
-
-
-@functools.cache
-def _cached_service_worker() -> tuple[bytes, str]:
-    content = _read_service_worker()
-    return content, hashlib.blake2b(content, digest_size=12).hexdigest()
-
-
-def _service_worker() -> tuple[bytes, str]:
-    if settings.DEBUG:  # edits show at once in development
-        content = _read_service_worker()
-        return content, hashlib.blake2b(content, digest_size=12).hexdigest()
-    return _cached_service_worker()
-
-
-@require_safe
-@condition(etag_func=lambda request: _service_worker()[1])
-def service_worker(request: HttpRequest) -> HttpResponse:
-    """The service worker at the site root, so that its scope is the whole site.
-
-    Browsers check it for updates on navigation; `no-cache` makes every check reach us (a
-    304 when unchanged).
-    """
-    response = HttpResponse(
-        _service_worker()[0], content_type="application/javascript; charset=utf-8"
-    )
-    response["Service-Worker-Allowed"] = "/"
-    response["Cache-Control"] = "no-cache"
-    return response
