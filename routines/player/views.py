@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from routines.accounts.throttle import (
     Limit,
+    Link,
     guest,
     minutes_words,
     over_limit,
@@ -90,7 +91,7 @@ def start_run(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, "First, a quick safety check.")
         return redirect("safety_check", slug=routine.slug)
     user = request.user if request.user.is_authenticated else None
-    refused = _refuse_start(request, is_guest=user is None)
+    refused = _refuse_start(request, routine, is_guest=user is None)
     if refused is not None:
         return refused
     try:
@@ -106,9 +107,13 @@ def start_run(request: HttpRequest, slug: str) -> HttpResponse:
     return _see_other(run)
 
 
-def _refuse_start(request: HttpRequest, *, is_guest: bool) -> HttpResponse | None:
+def _refuse_start(
+    request: HttpRequest, routine: Routine, *, is_guest: bool
+) -> HttpResponse | None:
     """The 429 answer if this browser, network or account has started too many routines in
-    the last hour; None if it may start one."""
+    the last hour; None if it may start one. The answer still leads to the routine itself
+    (a shared network's guests, most of all, may be refused for others' starts)."""
+    meanwhile = without_a_run(routine)
     if is_guest:
         wait = guest_start_wait(request.session, timezone.now())
         if wait is not None:
@@ -116,8 +121,22 @@ def _refuse_start(request: HttpRequest, *, is_guest: bool) -> HttpResponse | Non
                 f"You have started {settings.GUEST_RUNS_PER_SESSION_PER_HOUR} routines in the "
                 f"last hour in this browser. Log in, or try again in {minutes_words(wait)}."
             )
-            return too_many(request, message, wait, sign_in_link=True)
-    return over_limit(request, GUEST_STARTS_FROM_ADDRESS, ACCOUNT_STARTS)
+            return too_many(request, message, wait, meanwhile=meanwhile, sign_in_link=True)
+    return over_limit(request, GUEST_STARTS_FROM_ADDRESS, ACCOUNT_STARTS, meanwhile=meanwhile)
+
+
+def without_a_run(routine: Routine) -> list[Link]:
+    """What a refused start still offers: the routine's page, whose steps can be read and
+    followed without the player; for a relief routine, when to get help as well."""
+    links = [
+        Link(
+            routine.get_absolute_url(),
+            f"Read the steps of “{routine.title}” and follow them on your own",
+        )
+    ]
+    if routine.purpose == Purpose.RELIEF:
+        links.append(Link(reverse("get_help"), "When a cramp needs a doctor: the warning signs"))
+    return links
 
 
 def _see_other(run: Run) -> HttpResponse:
