@@ -107,9 +107,7 @@ def start_run(request: HttpRequest, slug: str) -> HttpResponse:
     return _see_other(run)
 
 
-def _refuse_start(
-    request: HttpRequest, routine: Routine, *, is_guest: bool
-) -> HttpResponse | None:
+def _refuse_start(request: HttpRequest, routine: Routine, *, is_guest: bool) -> HttpResponse | None:
     """The 429 answer if this browser, network or account has started too many routines in
     the last hour; None if it may start one. The answer still leads to the routine itself
     (a shared network's guests, most of all, may be refused for others' starts)."""
