@@ -75,7 +75,8 @@ def test_every_row_acts_on_its_own_reminder() -> None:
         toggle = forms[reverse("reminder_toggle", args=[reminder.pk])]
         assert toggle["hx-post"] == toggle["action"]
         assert toggle["hx-target"] == "closest li"  # the row itself: <li id="reminder-pk">
-        assert f'<li class="card reminder' in html and f'id="reminder-{reminder.pk}"' in html
+        state = "" if reminder.enabled else " is-off"
+        assert f'<li class="card reminder{state}" id="reminder-{reminder.pk}">' in html
         assert reverse("reminder_edit", args=[reminder.pk]) in html
         delete = reverse("reminder_confirm_delete", args=[reminder.pk])
         assert f'href="{delete}" hx-get="{delete}" hx-target="#confirm-{reminder.pk}"' in html
