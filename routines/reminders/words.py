@@ -92,7 +92,8 @@ def pk_url(name: str) -> Callable[[int], str]:
     """`reverse(name, kwargs={"pk": pk})` for any pk, with one reversal in all: a page with
     many rows reverses each of their URLs once, not once per row."""
     head, mark, tail = reverse(name, kwargs={"pk": _PK_MARK}).partition(str(_PK_MARK))
-    assert mark, name  # the pattern puts the pk in the path
+    if not mark:
+        raise ValueError(f"The URL {name!r} has no pk in its path.")
     return lambda pk: f"{head}{pk}{tail}"
 
 
@@ -106,7 +107,7 @@ class RowUrls:
     remove: Callable[[int], str]
 
     @classmethod
-    def reverse(cls) -> RowUrls:
+    def for_page(cls) -> RowUrls:
         return cls(
             toggle=pk_url("reminder_toggle"),
             snooze=pk_url("reminder_snooze"),
@@ -145,7 +146,7 @@ def make_row(
     snoozed = ""
     if reminder.enabled and reminder.snoozed_until and reminder.snoozed_until > now:
         snoozed = f"Snoozed until {in_sentence(local_when(reminder.snoozed_until, zone, now))}"
-    urls = urls or RowUrls.reverse()
+    urls = urls or RowUrls.for_page()
     pk = reminder.pk
     return Row(
         reminder,

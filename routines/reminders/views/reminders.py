@@ -73,7 +73,7 @@ def _list_context(
     today = profile.today(now)
     paused = profile.paused_until is not None and profile.paused_until >= today
     url = feed_url(request, profile)
-    urls = RowUrls.reverse()
+    urls = RowUrls.for_page()
     return {
         "profile": profile,
         "rows": [make_row(reminder, zone, now, urls) for reminder in reminders],
