@@ -144,6 +144,15 @@ CACHES = {
         "LOCATION": "unknot_throttle",
         "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 10},
     },
+    # Rendered parts of signed-in pages that many people share, such as an unbound form with
+    # given values (`{% cache ... using="fragments" %}` in the templates), per process. Their
+    # keys name everything they show, so an entry is never stale; a few hundred at most.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
     # Built calendar feeds (routines/reminders/calendar.py), per process, under a fingerprint of
     # everything a feed shows: a calendar app polling an unchanged feed costs one query. A feed
     # is at most about 220 KB (CALENDAR_FEED_MAX_EVENTS), so few entries bound the memory.

@@ -10,7 +10,7 @@ through `locked_out` below.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -42,17 +42,27 @@ def minutes_words(seconds: float) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
+@dataclass(frozen=True)
+class Link:
+    """A way on that the 429 answer offers while the person waits."""
+
+    href: str
+    text: str
+
+
 def too_many(
     request: HttpRequest,
     message: str,
     retry_after: float,
     *,
     json: bool = False,
+    meanwhile: Sequence[Link] = (),
     **links: bool,
 ) -> HttpResponse:
     """The 429 answer: a page, the page's message part for htmx (not boosted), or `{error}`
     for a script.
-    `links`: `reset_link` (to reset the password), `sign_in_link` (to log in)."""
+    `links`: `reset_link` (to reset the password), `sign_in_link` (to log in); `meanwhile`:
+    what can be done without waiting (shown in the page and the htmx part alike)."""
     response: HttpResponse
     if json:
         response = JsonResponse({"error": message}, status=429)
@@ -60,7 +70,8 @@ def too_many(
         # A boosted request (a Start form) swaps in a whole page: it gets the page.
         htmx = getattr(request, "htmx", None)
         template = "429.html#message" if htmx and not htmx.boosted else "429.html"
-        response = render(request, template, {"message": message, **links}, status=429)
+        context = {"message": message, "meanwhile": meanwhile, **links}
+        response = render(request, template, context, status=429)
     response["Retry-After"] = str(max(1, math.ceil(retry_after)))
     return response
 
@@ -97,14 +108,23 @@ class Limit:
         return float(usage["time_left"])
 
 
-def over_limit(request: HttpRequest, *limits: Limit, json: bool = False) -> HttpResponse | None:
+def over_limit(
+    request: HttpRequest, *limits: Limit, json: bool = False, meanwhile: Sequence[Link] = ()
+) -> HttpResponse | None:
     """Count the request against each limit in turn; the 429 answer of the first one it is
-    over, or None."""
+    over (offering `meanwhile`, see `too_many`), or None."""
     for limit in limits:
         wait = limit.check(request)
         if wait is not None:
             message = limit.message.format(wait=minutes_words(wait))
-            return too_many(request, message, wait, json=json, sign_in_link=limit.sign_in_link)
+            return too_many(
+                request,
+                message,
+                wait,
+                json=json,
+                meanwhile=meanwhile,
+                sign_in_link=limit.sign_in_link,
+            )
     return None
 
 

@@ -20,6 +20,7 @@ from django_htmx.http import push_url
 
 from routines.accounts.throttle import (
     Limit,
+    Link,
     guest,
     minutes_words,
     over_limit,
@@ -108,7 +109,7 @@ def start_run(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, "First, a quick safety check.")
         return redirect("safety_check", slug=routine.slug)
     user = request.user if request.user.is_authenticated else None
-    refused = _refuse_start(request, is_guest=user is None)
+    refused = _refuse_start(request, routine, is_guest=user is None)
     if refused is not None:
         return _stay_here(request, refused)
     try:
@@ -146,7 +147,7 @@ def upload_offline_run(request: HttpRequest) -> HttpResponse:
         return _offline_done(request, owned_run(request, earlier.id), duplicate=True)
     routine = _routine(request, form.cleaned_data["routine"])
     user = request.user if request.user.is_authenticated else None
-    refused = _refuse_start(request, is_guest=user is None, json=_wants_json(request))
+    refused = _refuse_start(request, routine, is_guest=user is None, json=_wants_json(request))
     if refused is not None:
         return refused
     now = timezone.now()
@@ -207,10 +208,12 @@ def _offline_error(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _refuse_start(
-    request: HttpRequest, *, is_guest: bool, json: bool = False
+    request: HttpRequest, routine: Routine, *, is_guest: bool, json: bool = False
 ) -> HttpResponse | None:
     """The 429 answer if this browser, network or account has started too many routines in
-    the last hour; None if it may start one."""
+    the last hour; None if it may start one. The answer still leads to the routine itself
+    (a shared network's guests, most of all, may be refused for others' starts)."""
+    meanwhile = without_a_run(routine)
     if is_guest:
         wait = guest_start_wait(request.session, timezone.now())
         if wait is not None:
@@ -218,8 +221,26 @@ def _refuse_start(
                 f"You have started {settings.GUEST_RUNS_PER_SESSION_PER_HOUR} routines in the "
                 f"last hour in this browser. Log in, or try again in {minutes_words(wait)}."
             )
-            return too_many(request, message, wait, json=json, sign_in_link=True)
-    return over_limit(request, GUEST_STARTS_FROM_ADDRESS, ACCOUNT_STARTS, json=json)
+            return too_many(
+                request, message, wait, json=json, meanwhile=meanwhile, sign_in_link=True
+            )
+    return over_limit(
+        request, GUEST_STARTS_FROM_ADDRESS, ACCOUNT_STARTS, json=json, meanwhile=meanwhile
+    )
+
+
+def without_a_run(routine: Routine) -> list[Link]:
+    """What a refused start still offers: the routine's page, whose steps can be read and
+    followed without the player; for a relief routine, when to get help as well."""
+    links = [
+        Link(
+            routine.get_absolute_url(),
+            f"Read the steps of “{routine.title}” and follow them on your own",
+        )
+    ]
+    if routine.purpose == Purpose.RELIEF:
+        links.append(Link(reverse("get_help"), "When a cramp needs a doctor: the warning signs"))
+    return links
 
 
 def _see_other(run: Run) -> HttpResponse:

@@ -60,6 +60,8 @@ class Day:
     glasses: int
     #: None on a fluid limit: no target.
     goal: int | None
+    #: "Today", "Yesterday", else "Tue 3 Mar".
+    label: str = ""
 
     @property
     def goal_met(self) -> bool:
@@ -78,6 +80,16 @@ class Hydration:
     guest: bool = False
 
 
+def day_label(date: dt.date, today: dt.date) -> str:
+    """ "Today", "Yesterday", else the short date: "Tue 3 Mar"."""
+    days = (today - date).days
+    if days == 0:
+        return "Today"
+    if days == 1:
+        return "Yesterday"
+    return f"{date:%a} {date.day} {date:%b}"
+
+
 def hydration_summary(
     user: Any, profile: Profile, now: dt.datetime, *, week: bool = True
 ) -> Hydration:
@@ -89,7 +101,10 @@ def hydration_summary(
         counts = {today: glasses_on(user, profile, today)}
     goal = None if profile.fluid_restriction else profile.hydration_goal
     dates = [first + dt.timedelta(days=offset) for offset in range((today - first).days + 1)]
-    days = [Day(date=date, glasses=counts.get(date, 0), goal=goal) for date in dates]
+    days = [
+        Day(date=date, glasses=counts.get(date, 0), goal=goal, label=day_label(date, today))
+        for date in dates
+    ]
     return Hydration(
         today=days[-1],
         week=days if week else [],

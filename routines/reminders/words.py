@@ -6,8 +6,11 @@ Fire times are stored in UTC and always shown in the person's own zone.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+from django.urls import reverse
 
 from routines.reminders.models import Reminder, ScheduleKind
 from routines.reminders.schedule import weekdays_from_mask
@@ -81,18 +84,59 @@ def local_date(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
 
+#: A pk no reminder has: the row URLs are reversed once with it, then filled in per row.
+_PK_MARK = 9_876_543_210_123
+
+
+def pk_url(name: str) -> Callable[[int], str]:
+    """`reverse(name, kwargs={"pk": pk})` for any pk, with one reversal in all: a page with
+    many rows reverses each of their URLs once, not once per row."""
+    head, mark, tail = reverse(name, kwargs={"pk": _PK_MARK}).partition(str(_PK_MARK))
+    if not mark:
+        raise ValueError(f"The URL {name!r} has no pk in its path.")
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+@dataclass(frozen=True)
+class RowUrls:
+    """Where a row's buttons and links go, for every row of one page."""
+
+    toggle: Callable[[int], str]
+    snooze: Callable[[int], str]
+    edit: Callable[[int], str]
+    remove: Callable[[int], str]
+
+    @classmethod
+    def for_page(cls) -> RowUrls:
+        return cls(
+            toggle=pk_url("reminder_toggle"),
+            snooze=pk_url("reminder_snooze"),
+            edit=pk_url("reminder_edit"),
+            remove=pk_url("reminder_confirm_delete"),
+        )
+
+
 @dataclass(frozen=True)
 class Row:
     """One reminder as the list shows it."""
 
     reminder: Reminder
+    pk: int
+    enabled: bool
     title: str
     schedule: str
     next_time: str
     snoozed: str
+    toggle_url: str
+    snooze_url: str
+    edit_url: str
+    remove_url: str
 
 
-def make_row(reminder: Reminder, zone: ZoneInfo, now: dt.datetime) -> Row:
+def make_row(
+    reminder: Reminder, zone: ZoneInfo, now: dt.datetime, urls: RowUrls | None = None
+) -> Row:
+    """`urls`: the page's RowUrls, when it has many rows (made here for a single row)."""
     if not reminder.enabled:
         next_time = "Off"
     elif reminder.next_fire_at is None:
@@ -102,4 +146,18 @@ def make_row(reminder: Reminder, zone: ZoneInfo, now: dt.datetime) -> Row:
     snoozed = ""
     if reminder.enabled and reminder.snoozed_until and reminder.snoozed_until > now:
         snoozed = f"Snoozed until {in_sentence(local_when(reminder.snoozed_until, zone, now))}"
-    return Row(reminder, reminder.title, schedule_words(reminder), next_time, snoozed)
+    urls = urls or RowUrls.for_page()
+    pk = reminder.pk
+    return Row(
+        reminder,
+        pk,
+        reminder.enabled,
+        reminder.title,
+        schedule_words(reminder),
+        next_time,
+        snoozed,
+        toggle_url=urls.toggle(pk),
+        snooze_url=urls.snooze(pk),
+        edit_url=urls.edit(pk),
+        remove_url=urls.remove(pk),
+    )

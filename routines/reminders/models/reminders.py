@@ -31,7 +31,27 @@ class ScheduleKind(models.TextChoices):
     FIXED = "fixed", "At set times"
 
 
+#: What the reminders page shows of each reminder (words.make_row), without the rest.
+LIST_FIELDS = (
+    "kind",
+    "routine__title",
+    "schedule",
+    "interval_minutes",
+    "window_start",
+    "window_end",
+    "fixed_times",
+    "weekdays",
+    "enabled",
+    "snoozed_until",
+    "next_fire_at",
+)
+
+
 class ReminderQuerySet(models.QuerySet["Reminder"]):
+    def for_list(self) -> ReminderQuerySet:
+        """For the reminders page: each reminder with its routine's title, and no more."""
+        return self.select_related("routine").only(*LIST_FIELDS)
+
     def plan_reschedule(
         self, profile: Profile, now: dt.datetime
     ) -> list[tuple[int, dt.datetime | None, dt.datetime | None]]:

@@ -40,7 +40,7 @@ from routines.reminders.services import (
     save_profile,
 )
 from routines.reminders.suggested import default_reminders, new_reminder
-from routines.reminders.words import in_sentence, local_date, local_when, make_row
+from routines.reminders.words import RowUrls, in_sentence, local_date, local_when, make_row
 
 #: How many fire times the form previews.
 PREVIEW_COUNT = 5
@@ -69,17 +69,21 @@ def _list_context(
     request: HttpRequest, profile: Profile, now: dt.datetime, **extra: Any
 ) -> dict[str, Any]:
     zone = profile.zone
-    reminders = Reminder.objects.filter(user=request.user).select_related("routine")
+    reminders = Reminder.objects.filter(user=request.user).for_list()
     today = profile.today(now)
     paused = profile.paused_until is not None and profile.paused_until >= today
     url = feed_url(request, profile)
+    urls = RowUrls.for_page()
     return {
         "profile": profile,
-        "rows": [make_row(reminder, zone, now) for reminder in reminders],
+        "rows": [make_row(reminder, zone, now, urls) for reminder in reminders],
         "paused": paused,
         "paused_until": local_date(profile.paused_until) if paused else "",
         "pause_form": extra.pop("pause_form", None) or PauseForm(today=today),
         "snooze_choices": SNOOZE_CHOICES,
+        # What only a single row's response has: here, found at once by every row.
+        "row_note": "",
+        "row_error": "",
         "feed_url": url,
         "webcal_url": "webcal://" + url.split("://", 1)[1],
         "devices_url": reverse("push_devices"),
