@@ -47,7 +47,7 @@ def test_three_taps_on_home_log_a_cramp(
     shot(phone, f"diary-edit-{scheme}")
     phone.get_by_label("How long it lasted (minutes) (optional)").fill("12")
     phone.get_by_role("button", name="Save changes").tap()
-    expect(phone.get_by_text("should be seen today")).to_be_visible()
+    expect(phone.get_by_text("Get seen today.")).to_be_visible()
     shot(phone, f"diary-list-{scheme}")
     entry.refresh_from_db()
     assert entry.lasted_minutes == 12

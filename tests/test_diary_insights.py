@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from routines.content.library.safety import LONG_CRAMP_ADVICE, NOT_AN_EMERGENCY
 from routines.content.models import Purpose
 from routines.diary.charts import HEIGHT, WIDTH, column_chart, row_chart
 from routines.diary.models import CrampEntry
@@ -161,7 +162,7 @@ def test_insights_show_the_hand_counted_figures_and_the_advice(
     text = main_text(response)
     assert "over the last 12 weeks: 5 cramps" in text
     assert "Get seen today" in text and "lasted 14 minutes" in text
-    assert "not a reason on its own to call the emergency number" in text
+    assert f"{LONG_CRAMP_ADVICE} {NOT_AN_EMERGENCY}" in text
     assert "Consider seeing a doctor" in text
     assert "at least once a week for 4 weeks" in text
     assert "Calf stretch rated 4.5 of 5 on average, 2 times" in text

@@ -1,6 +1,6 @@
 from django import template
 
-from routines.content.library.safety import LONG_CRAMP_ADVICE
+from routines.content.library.safety import LONG_CRAMP_ADVICE, NOT_AN_EMERGENCY
 from routines.content.models.routine import about_minutes
 
 register = template.Library()
@@ -11,6 +11,12 @@ def long_cramp_advice() -> str:
     """The one wording of the 10-minute rule, a "get seen today" sign (see library/safety.py),
     for templates that state it outside the stored content (the run summary)."""
     return LONG_CRAMP_ADVICE
+
+
+@register.simple_tag
+def not_an_emergency() -> str:
+    """The sentence that goes with it where people once were sent to the emergency number."""
+    return NOT_AN_EMERGENCY
 
 
 @register.filter
