@@ -68,16 +68,16 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
 
-# The quality-gate tools from npm, pinned in package-lock.json: axe-core (the accessibility
-# checks in the browser tests) and Lighthouse (`make audit`). Node.js comes from Debian if the
-# machine has none (Lighthouse 12 needs Node 18.16 or newer; Debian 12 has 18.20).
-node: node_modules/.installed
+# The quality-gate tools from npm, pinned in .ci/package-lock.json (into .ci/node_modules/):
+# axe-core (the accessibility checks in the browser tests) and Lighthouse (`make audit`).
+# Node.js comes from Debian if the machine has none (Lighthouse 12 needs Node 18.16 or newer; Debian 12 has 18.20).
+node: .ci/node_modules/.installed
 
-node_modules/.installed: package.json package-lock.json
+.ci/node_modules/.installed: .ci/package.json .ci/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { \
 	  echo "Installing Debian's nodejs and npm for axe-core and Lighthouse"; \
 	  $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; }
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --prefix .ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Lighthouse (mobile, median of 3 runs) on home, the library, a routine page, the safety check
@@ -118,7 +118,7 @@ $(BENCH_VENV)/.installed: bench/requirements.lock
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) node_modules staticfiles .test-media
+	rm -rf $(VENV) $(BENCH_VENV) .ci/node_modules staticfiles .test-media
 
 # Development VAPID keys for Web Push: made once in .vapid/ (git-ignored), never overwritten.
 vapid: $(VENV)/.installed-dev .env

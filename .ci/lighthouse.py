@@ -34,7 +34,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE = ROOT / ".ci" / "node_modules" / ".bin" / "lighthouse"
 OUT = ROOT / "test-results" / "lighthouse"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
     args = parser.parse_args(argv)
     if not LIGHTHOUSE.exists():
-        raise SystemExit(f"{LIGHTHOUSE} is missing: `make node_modules` installs Lighthouse")
+        raise SystemExit(f"{LIGHTHOUSE} is missing: `make node` installs Lighthouse")
     OUT.mkdir(parents=True, exist_ok=True)
 
     with tempfile.TemporaryDirectory(prefix="unknot-audit-") as tmp:

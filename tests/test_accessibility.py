@@ -1,7 +1,8 @@
 """axe-core (WCAG 2.1 A and AA) on every page, light and dark, signed out and in, and on the
 player running and paused: no violations.
 
-axe-core comes from `node_modules/` (package.json, installed by `make test`). Its source is
+axe-core comes from `.ci/node_modules/` (.ci/package.json, installed by `make test`). Its
+source is
 evaluated in the page through the DevTools protocol (`page.evaluate`), which the page's CSP does
 not govern, so the pages are checked under their real policy.
 """
@@ -24,7 +25,7 @@ from routines.diary.models import CrampEntry
 from .helpers.browser import sign_in_browser
 from .helpers.reminders import make_reminder
 
-AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[1] / ".ci" / "node_modules" / "axe-core" / "axe.min.js"
 
 #: The rule sets the issue asks for: WCAG 2.0 and 2.1, levels A and AA.
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -94,7 +95,7 @@ def public_paths() -> list[str]:
 def test_every_public_page_has_no_axe_violations(
     phone: Page, live_server: Any, scheme: Scheme
 ) -> None:
-    assert AXE.is_file(), f"{AXE} is missing: `make node_modules` installs axe-core"
+    assert AXE.is_file(), f"{AXE} is missing: `make node` installs axe-core"
     found = check_pages(phone, live_server.url, public_paths(), scheme)
     assert found == {}, found
     # The one console error expected: the browser's note that /no-such-page/ answered 404.
