@@ -15,7 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django.urls import reverse
 
-from routines.reminders.hydration import GUEST_GLASSES, GUEST_ZONE, MAX_GUEST_GLASSES
+from routines.accounts.zones import GUEST_ZONE
+from routines.reminders.hydration import GUEST_GLASSES, MAX_GUEST_GLASSES
 from routines.reminders.models import HydrationLog
 
 from .helpers.html import main_part, main_text, messages_of, page_text

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 UTC = ZoneInfo("UTC")
@@ -79,3 +81,25 @@ def resolve_local(day: dt.date, t: dt.time, zone: ZoneInfo) -> tuple[dt.datetime
 def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     """The UTC instant at which `day` starts in `zone` (01:00 where midnight is skipped)."""
     return resolve_local(day, dt.time(0, 0), zone)[0]
+
+
+# A guest's time zone, from their browser, kept in their session ------------------------------
+
+#: Session key: the guest's IANA time zone (their "today", and the times they type).
+GUEST_ZONE = "guest_zone"
+
+
+def guest_zone(session: Mapping[str, Any]) -> ZoneInfo:
+    """The zone a guest's browser gave, kept in their session; UTC if none (or no longer
+    known)."""
+    return zone_or_utc(session.get(GUEST_ZONE, ""))
+
+
+def remember_guest_zone(session: MutableMapping[str, Any], name: str) -> None:
+    """Keep the browser's zone in the guest's session; an unknown name changes nothing."""
+    try:
+        zone = validate_zone(name)
+    except ValueError:
+        return
+    if session.get(GUEST_ZONE) != zone.key:
+        session[GUEST_ZONE] = zone.key

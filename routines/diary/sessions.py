@@ -3,7 +3,6 @@ own when they log in or sign up (signals.py), as guest runs do."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,14 +13,12 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from routines.accounts.models import Profile
-from routines.accounts.zones import validate_zone, zone_or_utc
+from routines.accounts.zones import guest_zone, remember_guest_zone
 from routines.diary.models import CrampEntry
 from routines.diary.services import DiaryFull, add_entry
 
 #: Session key listing a guest's diary entries.
 GUEST_CRAMPS = "guest_cramps"
-#: Session key: a guest's time zone, as their browser said (static/js/timezone.js).
-GUEST_ZONE = "guest_zone"
 #: A guest's session keeps this many entries; signing up keeps more.
 MAX_GUEST_CRAMPS = 30
 
@@ -83,8 +80,6 @@ def person_zone(request: HttpRequest) -> ZoneInfo:
     """The person's time zone: their profile's, or the one this guest's browser gave."""
     if request.user.is_authenticated:
         return Profile.for_user(request.user).zone
-    posted = request.POST.get("zone", "")
-    if posted:
-        with contextlib.suppress(ValueError):
-            request.session[GUEST_ZONE] = str(validate_zone(posted))
-    return zone_or_utc(request.session.get(GUEST_ZONE, "UTC"))
+    if request.POST.get("zone"):
+        remember_guest_zone(request.session, request.POST["zone"])
+    return guest_zone(request.session)

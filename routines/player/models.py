@@ -172,20 +172,27 @@ class Run(models.Model):
     @classmethod
     def begin(cls, routine: Routine, *, user: Any, lead_in: bool, now: dt.datetime) -> Run:
         """Start `routine` now for `user` (None for a guest). Raises InvalidControl."""
-        steps = Step.objects.filter(routine=routine).select_related("image")
-        phases = build_phases(steps, lead_in=lead_in)
-        run = cls(
-            routine=routine,
-            routine_title=routine.title,
-            routine_slug=routine.slug,
-            user=user,
-            phases=[phase.as_dict() for phase in phases],
-            lead_in=lead_in,
-            started_at=now,
-        )
+        phases = cls._phases_of(routine, lead_in)
+        run = cls._new(routine, phases, user=user, lead_in=lead_in, started_at=now)
         run.set_state(start(phases, now))
         run.save()
         return run
+
+    @staticmethod
+    def _phases_of(routine: Routine, lead_in: bool) -> list[Phase]:
+        steps = Step.objects.filter(routine=routine).select_related("image")
+        return build_phases(steps, lead_in=lead_in)
+
+    @classmethod
+    def _new(cls, routine: Routine, phases: list[Phase], **fields: Any) -> Run:
+        """An unsaved run of `routine` with its phases as they are now."""
+        return cls(
+            routine=routine,
+            routine_title=routine.title,
+            routine_slug=routine.slug,
+            phases=[phase.as_dict() for phase in phases],
+            **fields,
+        )
 
     @classmethod
     def record_offline(
@@ -207,8 +214,7 @@ class Run(models.Model):
         left out rather than losing the run. Raises InvalidControl (a routine with no steps,
         UnknownPhase for a phase it does not have); IntegrityError if `client_id` was saved.
         """
-        steps = Step.objects.filter(routine=routine).select_related("image")
-        phases = build_phases(steps, lead_in=lead_in)
+        phases = cls._phases_of(routine, lead_in)
         state = start(phases, started_at)
         last: dt.datetime | None = None
         for action, phase, at in controls:
@@ -220,12 +226,10 @@ class Run(models.Model):
             except InvalidControl:
                 continue
             last = at
-        run = cls(
-            routine=routine,
-            routine_title=routine.title,
-            routine_slug=routine.slug,
+        run = cls._new(
+            routine,
+            phases,
             user=user,
-            phases=[phase.as_dict() for phase in phases],
             lead_in=lead_in,
             started_at=started_at,
             last_control_at=last,

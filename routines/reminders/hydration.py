@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 
 from routines.accounts.models import Profile
-from routines.accounts.zones import UTC, local_midnight, validate_zone
+from routines.accounts.zones import guest_zone, local_midnight
 from routines.reminders.models import HydrationLog
 
 WEEK_DAYS = 7
@@ -122,27 +121,8 @@ def take_back_one_today(user: Any, profile: Profile, now: dt.datetime) -> bool:
 
 #: Session key: when a guest logged each glass (Unix times, oldest first).
 GUEST_GLASSES = "guest_glasses"
-#: Session key: the guest's IANA time zone, from their browser (their "today").
-GUEST_ZONE = "guest_zone"
 #: A guest's session keeps this many glasses, the newest, from the last seven days.
 MAX_GUEST_GLASSES = 80
-
-
-def _guest_zone(session: SessionBase) -> ZoneInfo:
-    try:
-        return validate_zone(session.get(GUEST_ZONE, ""))
-    except ValueError:
-        return UTC
-
-
-def remember_guest_zone(session: SessionBase, name: str) -> None:
-    """Keep the browser's zone for the guest's "today"; an unknown name changes nothing."""
-    try:
-        zone = validate_zone(name)
-    except ValueError:
-        return
-    if session.get(GUEST_ZONE) != zone.key:
-        session[GUEST_ZONE] = zone.key
 
 
 def _guest_times(session: SessionBase, now: dt.datetime) -> list[float]:
@@ -162,7 +142,7 @@ def add_guest_glass(session: SessionBase, now: dt.datetime) -> None:
 def take_back_guest_glass(session: SessionBase, now: dt.datetime) -> bool:
     """Take back the guest's last glass of today (their local day); False if there is none."""
     times = _guest_times(session, now)
-    zone = _guest_zone(session)
+    zone = guest_zone(session)
     day_start = local_midnight(now.astimezone(zone).date(), zone).timestamp()
     if not times or times[-1] < day_start:
         return False
@@ -172,7 +152,7 @@ def take_back_guest_glass(session: SessionBase, now: dt.datetime) -> bool:
 
 def guest_hydration(session: SessionBase, now: dt.datetime, *, week: bool = True) -> Hydration:
     """What the hydration views show a guest: counts on their local days, no goal."""
-    zone = _guest_zone(session)
+    zone = guest_zone(session)
     today = now.astimezone(zone).date()
     counts: dict[dt.date, int] = {}
     for stamp in _guest_times(session, now):

@@ -17,13 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
+from routines.accounts.zones import remember_guest_zone
 from routines.reminders.forms import HydrationSettingsForm
 from routines.reminders.hydration import (
     Hydration,
     add_guest_glass,
     guest_hydration,
     hydration_summary,
-    remember_guest_zone,
     take_back_guest_glass,
     take_back_one_today,
 )
