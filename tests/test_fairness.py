@@ -141,8 +141,10 @@ def test_an_abuser_at_the_caps_with_hanging_devices_does_not_delay_anyone_else(
         assert push_receiver.wait_for_pushes(2 * NORMAL_USERS, timeout=60), worker.text()
         paths = {devices[pk].path for pk in (u.pk for u in normal[NORMAL_USERS:])}
         beside_abuser = lateness(push_receiver, paths, due.timestamp())
-        # The abuser's first devices have been tried (and are hanging) meanwhile.
+        # The abuser's first devices have been tried (and are hanging) meanwhile; once they
+        # time out, the abuser's next pushes to them are deferred, not sent to hang again.
         assert hanging.wait_for_connections(1, timeout=30)
+        worker.wait_for_line(" deferred)", timeout=60)
 
         assert worker.stop() == 0, worker.errors
     finally:

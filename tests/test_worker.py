@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import io
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from routines.accounts.models import Profile
-from routines.reminders import delivery
+from routines.reminders import delivery, dispatch
 from routines.reminders.delivery import Worker, claim, materialise
 from routines.reminders.dispatch import PassReport
 from routines.reminders.models import (
@@ -357,6 +358,139 @@ def test_nothing_is_sent_when_too_little_of_the_lease_is_left_and_a_later_pass_s
     with at(T + dt.timedelta(seconds=1)):
         assert worker.run_pass().sent == 1
     assert len(push_receiver.pushes_to(device)) == 1
+
+
+def test_a_lease_that_runs_out_while_this_worker_still_sends_is_not_claimed_again(
+    push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
+) -> None:
+    # The worker's own thread was held up (the database was down, say) while a push was on
+    # its way: the lease ran out. Claiming the occurrence again would queue a second push
+    # for it and muddle what each answer belongs to.
+    user = make_user(timezone="UTC")
+    slow = push_receiver.add_device()
+    push_receiver.simulate_latency(slow)
+    subscribe(user, slow)
+    every_15_minutes(user)
+
+    with at(T) as clock:
+        first = worker.run_pass(drain=False)
+        assert (first.claimed, first.pushes) == (1, 0)
+        assert worker.busy  # the push is still on its way
+        clock.move_to(T + delivery.lease() + dt.timedelta(seconds=1))
+        second = worker.run_pass(drain=False)
+        third = worker.drain()
+
+    assert second.claimed == 0
+    assert (third.pushes, third.sent) == (1, 1)
+    assert len(push_receiver.requests_to(slow)) == 1
+    assert not worker.busy
+    dispatcher = worker.dispatcher
+    assert not dispatcher.queued and not dispatcher.inflight
+    assert not +dispatcher.host_busy and not +dispatcher.person_busy
+    assert dispatcher.device_busy == set()
+
+
+def test_an_occurrence_already_on_its_way_is_not_queued_twice(
+    push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
+) -> None:
+    user = make_user(timezone="UTC")
+    device = push_receiver.add_device()
+    push_receiver.simulate_latency(device)
+    subscribe(user, device)
+    every_15_minutes(user)
+
+    with at(T):
+        materialise()
+        held = claim("worker-a", limit=10)
+        report = PassReport()
+        worker.dispatcher.add(held, report)
+        worker.dispatcher.add(held, report)  # the same claim again, by mistake
+        worker.dispatcher.pump(report, drain=True)
+
+    assert (report.pushes, report.sent) == (1, 1)
+    assert len(push_receiver.requests_to(device)) == 1
+    assert not worker.busy and worker.dispatcher.device_busy == set()
+
+
+def test_pushes_that_cannot_start_are_let_go_instead_of_spinning(
+    push_receiver: PushReceiver, vapid_keys: dict[str, str], worker: Worker
+) -> None:
+    # Only a bug could leave a device counted busy with nothing on its way; if one does, the
+    # worker releases the occurrence (a later pass sends it) rather than loop for ever.
+    user = make_user(timezone="UTC")
+    device = push_receiver.add_device()
+    subscription = subscribe(user, device)
+    every_15_minutes(user)
+
+    with at(T):
+        materialise()
+        held = claim("worker-a", limit=10)
+        worker.dispatcher.device_busy.add(subscription.pk)  # the bug
+        report = PassReport()
+        worker.dispatcher.add(held, report)
+        worker.dispatcher.pump(report, drain=True)
+
+    assert (report.pushes, report.released) == (0, 1)
+    assert push_receiver.requests == []
+    occurrence = Occurrence.objects.get()
+    assert (occurrence.status, occurrence.claimed_until) == (OccurrenceStatus.PENDING, None)
+
+
+def test_closing_finishes_the_push_on_its_way_and_lets_the_queued_ones_go(
+    push_receiver: PushReceiver, vapid_keys: dict[str, str], settings: Any
+) -> None:
+    settings.PUSH_PERSON_CONCURRENCY = 1  # the second device waits its turn
+    user = make_user(timezone="UTC")
+    slow, waiting = push_receiver.add_device(), push_receiver.add_device()
+    push_receiver.simulate_latency(slow)
+    subscribe(user, slow), subscribe(user, waiting)
+    every_15_minutes(user)
+
+    with at(T):
+        closing = Worker("worker-a")
+        closing.run_pass(drain=False)
+        assert closing.dispatcher.queued  # the second push has not started
+        closing.close()  # SIGTERM
+
+    assert len(push_receiver.pushes_to(slow)) == 1
+    assert push_receiver.requests_to(waiting) == []
+    occurrence = Occurrence.objects.get()
+    assert (occurrence.status, occurrence.claimed_until) == (OccurrenceStatus.PENDING, None)
+
+    # Released, not lost: the next worker sends to the device that had nothing yet.
+    with at(T + dt.timedelta(seconds=2)), Worker("worker-b") as after:
+        assert after.run_pass().sent == 1
+    assert len(push_receiver.pushes_to(slow)) == 1
+    assert len(push_receiver.pushes_to(waiting)) == 1
+
+
+def test_closing_stops_waiting_for_a_push_that_outlives_its_deadline(
+    push_receiver: PushReceiver,
+    vapid_keys: dict[str, str],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A push that never ends would be a bug (each has a deadline); even then the worker
+    # stops when told to, and the lease sends the occurrence again later.
+    settings.PUSH_TIMEOUT_SECONDS = 0.1
+    monkeypatch.setattr(delivery, "CLOSE_GRACE_SECONDS", 0.1)
+    never = threading.Event()
+    monkeypatch.setattr(dispatch, "attempt_push", lambda *args, **kwargs: never.wait())
+    user = make_user(timezone="UTC")
+    subscribe(user, push_receiver.add_device())
+    every_15_minutes(user)
+
+    try:
+        with at(T):
+            stuck = Worker("worker-a")
+            stuck.run_pass(drain=False)
+            assert stuck.dispatcher.inflight
+            stuck.close()
+        assert stuck.dispatcher.inflight  # given up on, not answered
+        occurrence = Occurrence.objects.get()
+        assert (occurrence.status, occurrence.claimed_by) == (OccurrenceStatus.PENDING, "worker-a")
+    finally:
+        never.set()
 
 
 def test_a_device_that_already_got_an_occurrence_is_skipped_when_it_is_sent_again(

@@ -42,7 +42,7 @@ import socket
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -69,6 +69,8 @@ logger = logging.getLogger(__name__)
 MAX_MISSED_LISTED = 100
 #: Nothing is sent later than this before the lease ends (on top of the push timeout).
 LEASE_MARGIN_SECONDS = 5
+#: On stopping, how long past the push timeout the worker waits for pushes on their way.
+CLOSE_GRACE_SECONDS = 2
 
 
 def lease() -> dt.timedelta:
@@ -180,8 +182,12 @@ def claim(
     now: dt.datetime | None = None,
     held_per_person: Mapping[int, int] | None = None,
     per_person: int | None = None,
+    exclude: Collection[int] = (),
 ) -> Claim:
     """Take up to `limit` pending occurrences that nobody holds and that are due to be sent.
+
+    `exclude` lists the occurrences this worker is still sending: should its thread have been
+    held up past their lease (the database was down), they are not taken a second time.
 
     With `per_person`, at most that many of one person's occurrences are held at once
     (counting `held_per_person`, what this worker holds already): the others wait for a
@@ -195,6 +201,7 @@ def claim(
         rows = list(
             Occurrence.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(_claim_free(now))
+            .exclude(pk__in=exclude)
             .order_by("scheduled_for", "pk")
             .values_list("pk", "reminder__user_id")[:window]
         )
@@ -277,6 +284,7 @@ class Worker:
                     o.occurrence.reminder.user_id for o in self.dispatcher.open.values()
                 ),
                 per_person=PERSON_OPEN_OCCURRENCES,
+                exclude=list(self.dispatcher.open),
             )
             report.claimed = len(held.occurrences)
             report.steps["claim"] = time.monotonic() - started - report.steps["record"]
@@ -290,15 +298,23 @@ class Worker:
         report.seconds = time.monotonic() - started
         return report
 
-    def drain(self) -> PassReport:
-        """Wait for every open push and mark its occurrence."""
+    def drain(self, *, give_up_after: float | None = None) -> PassReport:
+        """Wait for every open push and mark its occurrence (or stop waiting after
+        `give_up_after` seconds: see `Dispatcher.pump`)."""
         report = PassReport()
-        self.dispatcher.pump(report, drain=True)
+        self.dispatcher.pump(report, drain=True, give_up_after=give_up_after)
         return report
 
     def close(self) -> None:
-        self.drain()
-        self.pool.shutdown(wait=True)
+        """Finish the pushes on their way, release the rest and stop.
+
+        Pushes not yet started are let go at once (another worker, or this one after a
+        restart, sends them). Those on their way each have a deadline, so this takes at most
+        about PUSH_TIMEOUT_SECONDS; should one outlive it (a bug), the worker stops anyway
+        CLOSE_GRACE_SECONDS later, and the lease sends its occurrence again later."""
+        self.dispatcher.release_queued()
+        self.drain(give_up_after=settings.PUSH_TIMEOUT_SECONDS + CLOSE_GRACE_SECONDS)
+        self.pool.shutdown(wait=not self.dispatcher.inflight, cancel_futures=True)
 
     def __enter__(self) -> Worker:
         return self
@@ -374,7 +390,7 @@ def run(
         if failures:
             logger.warning("%s: working again after %d failed passes", worker.worker_id, failures)
             failures = 0
-        if report.did_work or report.pushes or report.sent:
+        if report.did_work or report.pushes or report.sent or report.deferred:
             busy += 1
             log(report.line(worker.worker_id))
         elif once and not worker.busy:

@@ -51,6 +51,8 @@ class PassReport:
     released: int = 0
     pushes: int = 0
     delivered: int = 0
+    #: Pushes not sent because the device's push service timed out recently.
+    deferred: int = 0
     seconds: float = 0.0
     #: Seconds spent in each step: record, claim, send, mark.
     steps: dict[str, float] = field(default_factory=dict)
@@ -64,7 +66,9 @@ class PassReport:
             f"{worker_id}: recorded {self.recorded} (missed {self.missed}), "
             f"claimed {self.claimed}: sent {self.sent} ({self.in_app} in the app only), "
             f"retry {self.retry}, failed {self.failed}, released {self.released}; "
-            f"pushes {self.pushes} ({self.delivered} delivered) in {self.seconds * 1000:.0f} ms"
+            f"pushes {self.pushes} ({self.delivered} delivered"
+            + (f", {self.deferred} deferred" if self.deferred else "")
+            + f") in {self.seconds * 1000:.0f} ms"
             + (
                 " (" + ", ".join(f"{k} {v * 1000:.0f}" for k, v in self.steps.items()) + ")"
                 if self.steps
@@ -182,7 +186,15 @@ class Dispatcher:
 
     def add(self, held: Claim, report: PassReport) -> None:
         """Queue the pushes of newly claimed occurrences (those without any are marked)."""
-        occurrences = held.occurrences
+        occurrences = [o for o in held.occurrences if o.pk not in self.open]
+        if len(occurrences) < len(held.occurrences):
+            # A claim must not take what this dispatcher is still sending (see `claim`'s
+            # `exclude`): a second set of pushes would muddle whose answer is whose.
+            logger.error(
+                "%s: %d occurrences claimed while still being sent; left to the first claim",
+                held.worker_id,
+                len(held.occurrences) - len(occurrences),
+            )
         if not occurrences:
             return
         user_ids = {o.reminder.user_id for o in occurrences}
@@ -261,14 +273,26 @@ class Dispatcher:
                 slow[subscription_id] = now + backoff - (now_wall - at).total_seconds()
         return slow
 
-    def pump(self, report: PassReport, *, drain: bool, refill_below: int | None = None) -> None:
+    def pump(
+        self,
+        report: PassReport,
+        *,
+        drain: bool,
+        refill_below: int | None = None,
+        give_up_after: float | None = None,
+    ) -> None:
         """Send what can be sent and record what finishes; with `drain` until all is done,
         else until no answer comes for PASS_WAIT_SECONDS (slow requests go on meanwhile) or,
         with `refill_below`, until fewer occurrences than that are open (time to claim more).
 
         Answers are recorded in groups (RECORD_GROUP, or after RECORD_GATHER_SECONDS) while
         the push threads go on with the other devices.
+
+        With `give_up_after`, a drain stops waiting after that many seconds. Every push has
+        its own deadline, so only a bug makes it stop short: what is left stays claimed until
+        its lease ends, and a later pass sends it.
         """
+        stop_at = None if give_up_after is None else time.monotonic() + give_up_after
         while True:
             if not drain and refill_below is not None and len(self.open) < refill_below:
                 break
@@ -284,8 +308,24 @@ class Dispatcher:
                     if not self.inflight:
                         if not self.queued:
                             break
-                        continue  # every queued job was deferred or dropped: the rest
+                        if not self.finished:
+                            # Nothing on its way and nothing to record, yet nothing could
+                            # start: only a bug leaves a device or person counted busy
+                            # here. Let those jobs go (a later pass sends them) rather than
+                            # spin.
+                            logger.error("%d queued pushes could not start", self.release_queued())
+                        continue  # dropped or deferred jobs are recorded next
                     timeout = None if drain else PASS_WAIT_SECONDS
+                    if stop_at is not None:
+                        left = stop_at - now
+                        if left <= 0:
+                            logger.error(
+                                "Stopped waiting for %d pushes after %g s",
+                                len(self.inflight),
+                                give_up_after,
+                            )
+                            break
+                        timeout = left if timeout is None else min(timeout, left)
                     if self.finished:
                         left = max(self.finished_since + RECORD_GATHER_SECONDS - now, 0.0)
                         timeout = left if timeout is None else min(timeout, left)
@@ -294,6 +334,17 @@ class Dispatcher:
                     continue
             self._finish(report)  # outside the lock: the push threads go on meanwhile
         self._finish(report)
+
+    def release_queued(self) -> int:
+        """Drop every push not yet started: their occurrences are released when the pushes
+        on their way are in, and a later pass (this worker's or another's) sends to those
+        devices. How many were dropped."""
+        with self.lock:
+            dropped = [job for queue in self.queues.values() for _, job in queue]
+            self.queues.clear()
+            for job in dropped:
+                self._done(job, None)
+            return len(dropped)
 
     def wait(self, timeout: float) -> None:
         """Wait up to `timeout` for an open request to finish (an idle worker's nap)."""
@@ -328,19 +379,27 @@ class Dispatcher:
         try:
             while True:
                 self._again = False
-                for future in self._start():
-                    future.add_done_callback(self._answered)
+                self._start()
                 if not self._again:
                     break
         finally:
             self._dispatching = False
 
-    def _start(self) -> list[Future[DeliveryAttempt]]:
+    def _start(self) -> None:
         """Submit queued pushes while threads are free: from the push services with a free
-        slot, the one whose next push comes first in turn."""
+        slot, the one whose next push comes first in turn. Each push gets its callback as
+        it starts (one that is already over runs it at once, here), so none is ever left
+        without one; the pushes set aside go back in their queues whatever happens."""
         now = time.monotonic()
         aside: dict[str, list[tuple[int, Job]]] = defaultdict(list)
-        started: list[Future[DeliveryAttempt]] = []
+        try:
+            self._start_some(now, aside)
+        finally:
+            for host, items in aside.items():
+                for item in items:
+                    heapq.heappush(self.queues[host], item)
+
+    def _start_some(self, now: float, aside: dict[str, list[tuple[int, Job]]]) -> None:
         occurrence_deadline = settings.REMINDERS_OCCURRENCE_DEADLINE_SECONDS
         host_limit = settings.PUSH_HOST_CONCURRENCY
         person_limit = settings.PUSH_PERSON_CONCURRENCY
@@ -356,7 +415,10 @@ class Dispatcher:
             item = heapq.heappop(self.queues[host])
             job = item[1]
             assert job.occurrence is not None
-            opened = self.open[job.occurrence.pk]
+            opened = self.open.get(job.occurrence.pk)
+            if opened is None:  # a bug: nothing would record its answer
+                logger.error("A push for occurrence %s was queued without it", job.occurrence.pk)
+                continue
             if now > opened.held.deadline or now > opened.opened + occurrence_deadline:
                 self._done(job, None)
                 continue
@@ -380,11 +442,7 @@ class Dispatcher:
                 topic=job.topic,
             )
             self.inflight[future] = job
-            started.append(future)
-        for host, items in aside.items():
-            for item in items:
-                heapq.heappush(self.queues[host], item)
-        return started
+            future.add_done_callback(self._answered)
 
     def _answered(self, future: Future[DeliveryAttempt]) -> None:
         """A push is over (run in its push thread): note it, and start the next ones."""
@@ -435,6 +493,7 @@ class Dispatcher:
         sent_now = [a for a in attempts if not getattr(a, "deferred", False)]
         report.pushes += len(sent_now)
         report.delivered += sum(a.result == DeliveryResult.DELIVERED for a in sent_now)
+        report.deferred += len(attempts) - len(sent_now)
         report.sent += counts["sent"]
         report.in_app += counts["in_app"]
         report.failed += counts["failed"]
@@ -447,11 +506,12 @@ class Dispatcher:
                     self.person_busy[job.subscription.user_id] -= 1
                     self.device_busy.discard(job.subscription.pk)
             for pk, attempts_now in now_finished.items():
-                opened = self.open[pk]
-                opened.outcome.extend(attempts_now)
-                opened.waiting -= len(attempts_now)
+                opened = self.open.get(pk)
+                if opened is not None:
+                    opened.outcome.extend(attempts_now)
+                    opened.waiting -= len(attempts_now)
             for opened, _ in complete:
-                del self.open[opened.occurrence.pk]
+                self.open.pop(opened.occurrence.pk, None)
             self._dispatch()
 
 
