@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, FloatRect, Locator, Page, expect
 
 from routines.diary.models import CrampEntry
 from routines.player.models import Run
@@ -81,7 +81,7 @@ def one_of_everything(user: Any) -> None:
     assert run.user_id == user.pk
 
 
-def size_of(target: Locator) -> dict[str, float]:
+def size_of(target: Locator) -> FloatRect:
     box = target.bounding_box()
     assert box is not None, f"{target} is not shown"
     return box
