@@ -1,8 +1,9 @@
 // Unknot's service worker, served at /sw.js (scope: the whole site) by
 // routines/home/views_install.py, which puts a first line before this one:
 //   const PRECACHE = {version, urls, pictures, static};
-// (routines/home/offline.py: the app's pages, every published routine and its safety check,
-// the offline page and player, and the hashed static files).
+// (routines/home/offline.py: the app's pages, every published routine, each relief routine's
+// safety check and its red flags' outcomes, the offline page and player, and the hashed static
+// files).
 //
 // Offline: each version precaches into its own cache, "unknot-<version>", and answers only
 // from it, so old and new files never mix. A new version waits until the person taps "Reload

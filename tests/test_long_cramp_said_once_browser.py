@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from routines.content.library.safety import LONG_CRAMP_ADVICE
 
+from .helpers.axe import axe_violations
 from .helpers.browser import no_horizontal_scroll, record_console_errors, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,4 +59,5 @@ def test_the_long_cramp_outcome_says_get_seen_today_once(
     box = call.bounding_box()
     assert box is not None and box["height"] >= 48
     no_horizontal_scroll(page)
+    assert axe_violations(page) == []
     shot(page, f"long-cramp-outcome-{name}")

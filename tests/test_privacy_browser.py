@@ -19,6 +19,7 @@ from routines.privacy.views import ACCOUNT_DELETED, WRONG_PASSWORD
 from routines.reminders.models import HydrationLog, PushSubscription, Reminder
 
 from .factories import make_routine
+from .helpers.axe import axe_violations
 from .helpers.browser import no_horizontal_scroll, record_console_errors, shot, sign_in_browser
 from .helpers.people import PASSWORD, make_user
 from .helpers.reminders import make_reminder
@@ -106,6 +107,7 @@ def test_download_then_delete_the_account(
     page.goto(f"{live_server.url}/accounts/data/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your data")
     no_horizontal_scroll(page)
+    assert axe_violations(page) == []
     shot(page, f"privacy-data-{name}")
     download_link = page.get_by_role("link", name="Download your data (JSON)")
     assert_tappable(download_link)
@@ -154,6 +156,7 @@ def test_download_then_delete_the_account(
     )
     assert colours["button"] == colours["alert"], colours
     no_horizontal_scroll(page)
+    assert axe_violations(page) == []
     shot(page, f"privacy-delete-{name}")
 
     # A wrong password: a clear error by the field, and nothing deleted.
@@ -174,6 +177,7 @@ def test_download_then_delete_the_account(
         "glasses": 1,
     }
     no_horizontal_scroll(page)
+    assert axe_violations(page) == []
     shot(page, f"privacy-delete-wrong-{name}")
 
     # The right password: everything goes, and the person is logged out and told so.
