@@ -1,10 +1,11 @@
 """The 10-minute rule ("get seen today", `LONG_CRAMP_ADVICE`) is said once on each page that
 says it: the safety check's outcome for a long cramp, a relief routine's page, its last step in
-the player, the run's summary, the warning signs.
+the player, the run's summary, the warning signs, the cramp diary.
 
 Before, the outcome page gave the level's "ask your GP surgery for an urgent appointment, or
 call NHS 111" and then the sign's detail said it again; a relief routine's page said the rule
-in its safety notes and again in its last step."""
+in its safety notes and again in its last step; the diary said it in full under each long
+cramp."""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ from django.urls import reverse
 
 from routines.content.library.safety import LONG_CRAMP_ADVICE, LONG_CRAMP_KEY
 from routines.content.models import Purpose, Routine, SafetySign
+from routines.diary.models import CrampEntry
 from routines.player.models import Run
 
 from .factories import make_routine
 from .helpers.html import main_part, page_text
+from .helpers.people import make_user, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +153,32 @@ def test_a_step_that_repeats_no_note_word_for_word_is_listed_whole(db: None) -> 
     # Staff reworded the note: the step no longer repeats it word for word, so it stays.
     routine.safety_notes = "Stop if it is sore."
     assert routine.instruction_under_notes(hold.instruction) == "Hold it. Stop if sore."
+
+
+def test_the_diary_says_it_in_full_once_and_marks_each_long_cramp(db: None) -> None:
+    sam = make_user("sam")
+    now = dt.datetime.now(tz=dt.UTC)
+    entries = [
+        CrampEntry.objects.create(
+            user=sam,
+            started_at=now - dt.timedelta(hours=hours),
+            muscle="calf",
+            side="left",
+            intensity=6,
+            lasted_minutes=minutes,
+        )
+        for hours, minutes in ((1, 12), (2, 3), (3, 25))
+    ]
+
+    html = signed_in(sam).get(reverse("diary")).content.decode()
+
+    text = page_text(main_part(html))
+    assert said(text) == ONCE
+    assert text.count("Get seen today.") == 2  # both long cramps are marked
+    newest, short, oldest = (
+        html[html.index(f'id="cramp-{e.pk}"') :].split("</li>", 1)[0] for e in entries
+    )
+    assert LONG_CRAMP_ADVICE in page_text(newest) and 'id="seen-today"' in newest
+    assert LONG_CRAMP_ADVICE not in page_text(oldest) and 'href="#seen-today"' in oldest
+    assert "Get seen today" not in page_text(short)
+    assert html.count('id="seen-today"') == 1
