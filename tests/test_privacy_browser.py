@@ -168,6 +168,7 @@ def test_download_then_delete_the_account(
     expect(error).to_have_text(WRONG_PASSWORD)
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_label("Your password")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Your password")).to_be_focused()  # ready for another try
     expect(page).to_have_url(f"{live_server.url}/accounts/delete/")
     assert everything_of(sam) == {
         "runs": 1,
@@ -236,6 +237,7 @@ def test_deleting_works_with_javascript_off(browser: Browser, live_server: Any) 
     page.get_by_label("Your password").fill("wrong")
     page.get_by_role("button", name="Delete my account and data").click()
     expect(page.locator("#id_password_error")).to_have_text(WRONG_PASSWORD)
+    expect(page.get_by_label("Your password")).to_be_focused()
     assert everything_of(sam)["runs"] == 1
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Delete my account and data").click()
