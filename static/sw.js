@@ -1,8 +1,9 @@
 // Unknot's service worker, served at /sw.js (scope: the whole site) by
 // routines/home/views_install.py, which puts a first line before this one:
 //   const PRECACHE = {version, urls, pictures, static};
-// (routines/home/offline.py: the app's pages, every published routine and its safety check,
-// the offline page and player, and the hashed static files).
+// (routines/home/offline.py: the app's pages, every published routine, each relief routine's
+// safety check and its red flags' outcomes, the offline page and player, and the hashed static
+// files).
 //
 // Offline: each version precaches into its own cache, "unknot-<version>", and answers only
 // from it, so old and new files never mix. A new version waits until the person taps "Reload
@@ -14,6 +15,9 @@
 // - htmx requests with no connection: 204, so a poll leaves the page as it is.
 // - Start tapped with no connection: the offline player (/offline/run/), which keeps the run
 //   on the phone and sends it later (js/player/offline.js).
+// - A red flag tapped in the safety check with no connection: that sign's saved outcome
+//   (/routines/<slug>/check/?sign=<key>, precached for every relief routine), so the advice
+//   shows offline too; the warning signs (/help/) are saved as a page.
 //
 // Reminders: it shows the reminders the server pushes and handles taps on them. The push
 // payload is JSON from routines/reminders/notifications.py:
@@ -30,6 +34,7 @@ const CACHE = CACHE_PREFIX + PRECACHE.version;
 const OFFLINE_PAGE = "/offline/";
 const OFFLINE_RUN = "/offline/run/";
 const START = /^\/routines\/([\w-]+)\/start\/$/;
+const CHECK = /^\/routines\/[\w-]+\/check\/$/;
 const DRANK = "drank";
 const DRANK_TITLE = "Drank a glass";
 
@@ -90,6 +95,7 @@ function respond(request) {
   if (request.method === "POST") {
     const start = url.pathname.match(START);
     if (start) return startRun(request, start[1]);
+    if (request.mode === "navigate" && CHECK.test(url.pathname)) return checkOutcome(request);
     if (request.mode === "navigate") return networkOr(request, () => offlinePage());
     return null;
   }
@@ -155,6 +161,26 @@ async function startRun(request, slug) {
     return new Response(null, { status: 200, headers: { "HX-Redirect": target.href } });
   }
   return Response.redirect(target.href, 303);
+}
+
+/** A sign chosen in the safety check: the server's outcome when online; with no connection,
+ * the saved outcome of that sign (the same page, precached at its own address). */
+async function checkOutcome(request) {
+  const copy = request.clone();
+  try {
+    return await fetch(request);
+  } catch {
+    // no connection: below
+  }
+  const form = await copy.formData().catch(() => null);
+  const sign = form?.get("sign");
+  if (typeof sign === "string" && sign) {
+    const outcome = new URL(request.url);
+    outcome.search = new URLSearchParams({ sign }).toString();
+    const found = await saved(outcome.pathname + outcome.search);
+    if (found) return found;
+  }
+  return offlinePage();
 }
 
 self.addEventListener("push", (event) => {

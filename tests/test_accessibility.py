@@ -1,10 +1,7 @@
 """axe-core (WCAG 2.1 A and AA) on every page, light and dark, signed out and in, and on the
 player running and paused: no violations.
 
-axe-core comes from `.ci/node_modules/` (.ci/package.json, installed by `make test`). Its
-source is
-evaluated in the page through the DevTools protocol (`page.evaluate`), which the page's CSP does
-not govern, so the pages are checked under their real policy.
+axe-core and how it is run: tests/helpers/axe.py.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, Literal
 
 import pytest
@@ -22,13 +18,9 @@ from playwright.sync_api import Page, expect
 from routines.content.models import LearnArticle, Routine
 from routines.diary.models import CrampEntry
 
+from .helpers.axe import AXE, axe_violations
 from .helpers.browser import sign_in_browser
 from .helpers.reminders import make_reminder
-
-AXE = Path(__file__).resolve().parents[1] / ".ci" / "node_modules" / "axe-core" / "axe.min.js"
-
-#: The rule sets the issue asks for: WCAG 2.0 and 2.1, levels A and AA.
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 Scheme = Literal["light", "dark"]
 
@@ -36,22 +28,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("shipped_library"),
 ]
-
-
-def axe_violations(page: Page) -> list[str]:
-    """axe's WCAG 2.1 AA violations on the page as it is now, one line per failing element."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text())
-    result: dict[str, Any] = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})",
-        WCAG_21_AA,
-    )
-    return [
-        f"{violation['id']} ({violation['impact']}): {node['target']} {node['failureSummary']!r}"
-        for violation in result["violations"]
-        for node in violation["nodes"]
-    ]
 
 
 def check_pages(

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from routines.diary.models import CrampEntry
 from routines.player.models import Run
+from routines.privacy.views import ACCOUNT_DELETED
 from routines.reminders.models import DeliveryAttempt, HydrationLog, PushSubscription
 
 from .factories import make_routine
@@ -189,7 +190,7 @@ def test_deleting_leaves_nothing_referencing_the_person_and_logs_them_out_everyw
     assert DeliveryAttempt.objects.filter(subscription=theirs["device"]).count() == 2
     assert CrampEntry.objects.get().notes == "notes of robin"
     home = phone.get(reverse("home"))
-    assert messages_of(home) == ["Your account and everything in it are deleted. Take care."]
+    assert messages_of(home) == [ACCOUNT_DELETED]
 
 
 def test_a_wrong_password_deletes_nothing_and_says_so(

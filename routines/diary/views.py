@@ -81,6 +81,8 @@ def diary_list(request: HttpRequest) -> HttpResponse:
     entries = entries_for(request).select_related("run")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "zone": zone, "guest": not request.user.is_authenticated}
+    # The advice for a long cramp is said once a page: in full at the first such entry.
+    context["advice_at"] = next((e.pk for e in page if e.needs_seeing_today), None)
     return render(request, "diary/list.html", context)
 
 

@@ -22,9 +22,10 @@ from django.core.cache import cache
 from django.template import engines
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from routines.content.caching import content_version
-from routines.content.models import Purpose, Routine, SafetySign, Step
+from routines.content.models import Purpose, Routine, SafetySign, Step, TriageLevel
 from routines.player.machine import build_phases, progress_words
 
 NAME = "Unknot"
@@ -168,14 +169,29 @@ def _build_precache(source: bytes) -> Precache:
     payloads = routine_payloads()
     pages = [reverse("home"), reverse("routine_list"), reverse("get_help"), reverse("offline")]
     pages += [reverse("offline_run"), reverse("manifest")]
+    # The red flags' outcomes, for each relief routine's safety check: what to do when one
+    # applies is advice a person needs whether or not there is a connection.
+    red_flags = list(
+        SafetySign.objects.filter(level__stops_routine=True)
+        .order_by("level__order", "order", "pk")
+        .values_list("key", flat=True)
+    )
     for slug, payload in payloads.items():
         pages.append(payload["url"])
         if payload["relief"]:
-            pages.append(reverse("safety_check", kwargs={"slug": slug}))
+            check = reverse("safety_check", kwargs={"slug": slug})
+            pages.append(check)
+            pages += [f"{check}?{urlencode({'sign': key})}" for key in red_flags]
     assets = [static(name) for name in static_names()] + htmx_urls()
     urls = list(dict.fromkeys(pages + assets))
     pictures = sorted(_picture_urls(payloads))
-    signs = list(SafetySign.objects.order_by("pk").values_list("key", "text", "level_id"))
+    # The saved warning signs and outcomes change with any word of them (a new version).
+    signs = list(
+        SafetySign.objects.order_by("pk").values_list("key", "text", "detail", "level_id", "order")
+    )
+    signs += TriageLevel.objects.order_by("pk").values_list(
+        "slug", "title", "action", "call_numbers", "stops_routine", "order"
+    )
     digest = hashlib.blake2b(digest_size=10)
     for part in (source, json.dumps([urls, pictures, payloads, signs], default=str)):
         digest.update(part if isinstance(part, bytes) else part.encode())

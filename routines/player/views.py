@@ -70,7 +70,11 @@ def _routine(request: HttpRequest, slug: str) -> Routine:
 
 @require_http_methods(["GET", "POST"])
 def safety_check(request: HttpRequest, slug: str) -> HttpResponse:
-    """One screen before a relief routine: "None of these" starts it; a red flag stops it."""
+    """One screen before a relief routine: "None of these" starts it; a red flag stops it.
+
+    A sign's outcome is the answer to the check's form (POST), and also a page of its own,
+    `?sign=<key>` (GET): nothing is changed either way, and the service worker saves those
+    pages, so a red flag's advice shows with no connection too."""
     routine = _routine(request, slug)
     levels = list(TriageLevel.objects.prefetch_related("signs"))
     context: dict[str, Any] = {
@@ -78,9 +82,10 @@ def safety_check(request: HttpRequest, slug: str) -> HttpResponse:
         "stop_levels": [level for level in levels if level.stops_routine],
         "other_levels": [level for level in levels if not level.stops_routine],
     }
-    if request.method == "GET":
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method == "GET" and "sign" not in data:
         return render(request, "player/check.html", context)
-    key = request.POST.get("sign", "")
+    key = data.get("sign", "")
     # No form here: a NUL (which PostgreSQL refuses in a query) is simply not one of the signs.
     signs = SafetySign.objects.select_related("level")
     sign = None if "\x00" in key else signs.filter(key=key).first()

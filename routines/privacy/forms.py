@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -13,3 +15,8 @@ class ConfirmDeleteForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={"required": "Type your password to confirm."},
     )
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        # Back to the field, whose error it then reads out (htmx focuses it after the swap).
+        self.fields["password"].widget.attrs["autofocus"] = True

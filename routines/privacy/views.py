@@ -20,6 +20,11 @@ from routines.privacy.forms import ConfirmDeleteForm
 from routines.privacy.services import delete_everything, export_for
 
 WRONG_PASSWORD = "That is not your password, so nothing was deleted. Please try again."
+#: Shown on the home page after the account is deleted: what happened, and that the person is
+#: logged out (the page no longer shows their name).
+ACCOUNT_DELETED = (
+    "Your account and everything in it are deleted, and you are logged out. Take care."
+)
 
 
 @require_GET
@@ -62,7 +67,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         return _delete_page(request, form, status=400)
     delete_everything(request.user, timezone.now())
     logout(request)
-    messages.success(request, "Your account and everything in it are deleted. Take care.")
+    messages.success(request, ACCOUNT_DELETED)
     if request.htmx:
         return HttpResponseClientRedirect(reverse("home"))
     return redirect("home")

@@ -151,3 +151,15 @@ class Routine(models.Model):
 
     def safety_note_lines(self) -> list[str]:
         return [line.strip() for line in self.safety_notes.splitlines() if line.strip()]
+
+    def instruction_under_notes(self, instruction: str) -> str:
+        """A step's instruction as the routine's page lists it, under the safety notes: less
+        any note it repeats word for word (each relief routine's last step repeats the
+        10-minute rule, which the notes already state), so the page says it once. The player,
+        one step at a time, shows the whole instruction."""
+        shorter = instruction
+        for note in self.safety_note_lines():
+            shorter = shorter.replace(note, "")
+        if shorter == instruction:
+            return instruction
+        return " ".join(shorter.split()) or instruction

@@ -50,6 +50,17 @@ class SafetySign(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    @property
+    def gives_its_own_advice(self) -> bool:
+        """Whether the detail already says what to do and where to go: the long-cramp sign's
+        holds the one wording of the 10-minute rule (`LONG_CRAMP_ADVICE`), which says how to
+        get seen today. The safety check's outcome then leads with the detail instead of the
+        level's action, so the page gives that advice once."""
+        # Here, not at the top: the library's package imports the models.
+        from routines.content.library.safety import LONG_CRAMP_ADVICE
+
+        return LONG_CRAMP_ADVICE in self.detail
+
 
 class Disclaimer(models.Model):
     """A statement the About page (and relevant pages) must show."""

@@ -1,7 +1,8 @@
 from django import template
 
 from routines.content.library.safety import LONG_CRAMP_ADVICE, NOT_AN_EMERGENCY
-from routines.content.models.routine import about_minutes
+from routines.content.models.routine import Routine, about_minutes
+from routines.content.models.step import Step
 
 register = template.Library()
 
@@ -17,6 +18,13 @@ def long_cramp_advice() -> str:
 def not_an_emergency() -> str:
     """The sentence that goes with it where people once were sent to the emergency number."""
     return NOT_AN_EMERGENCY
+
+
+@register.filter
+def under_notes(step: Step, routine: Routine) -> str:
+    """`step`'s instruction as `routine`'s page lists it, under its safety notes (see
+    `Routine.instruction_under_notes`)."""
+    return routine.instruction_under_notes(step.instruction)
 
 
 @register.filter
