@@ -14,6 +14,8 @@ from routines.content.library.routines import BEDTIME
 from routines.content.models import Purpose
 from routines.diary.charts import BarChart, column_chart, row_chart
 from routines.diary.models import Context, CrampEntry, Muscle
+from routines.diary.moments import moments_of, rows_with_moments
+from routines.diary.rows import RunLine, run_lines
 from routines.diary.stats import (
     STRETCH_LOOKBACK_WEEKS,
     STRETCH_WEEKS,
@@ -23,12 +25,15 @@ from routines.diary.stats import (
     StretchTrial,
     advice,
     by_day_part,
+    local_days,
     night_of,
+    nightly_weeks,
     per_week,
     recent_weeks,
     streak,
-    stretch_trial,
     sum_per_week,
+    trial_of,
+    trial_start,
     week_start,
 )
 from routines.player.models import Run
@@ -87,28 +92,35 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
     STRETCH_LOOKBACK_WEEKS weeks (four queries)."""
     zone = profile.zone
     today = profile.today(now)
-    since = profile.day_start(recent_weeks(today)[0])
+    first_week = recent_weeks(today)[0]
+    since = profile.day_start(first_week)
     lookback = profile.day_start(
         week_start(today) - dt.timedelta(weeks=STRETCH_LOOKBACK_WEEKS + STRETCH_WEEKS)
     )
-    all_rows = list(
-        CrampEntry.objects.filter(user=user, started_at__gte=lookback, started_at__lte=now)
-        .order_by()
-        .values_list("started_at", "muscle", "context", "lasted_minutes")
-    )
-    rows = [row for row in all_rows if row[0] >= since]
     stretched = Run.objects.filter(
         user=user,
         routine_slug=BEDTIME.slug,
         finished_at__isnull=False,
         ended_early=False,
         started_at__gte=lookback,
-    ).values_list("started_at", flat=True)
-    trial = stretch_trial(
-        (night_of(moment, zone) for moment in stretched.order_by()),
-        (row[0].astimezone(zone).date() for row in all_rows),
+    ).order_by()
+    nightly = nightly_weeks(
+        (night_of(moment, zone) for moment in moments_of(stretched.values_list("started_at"))),
         today,
     )
+    # The cramps of the charts, and of the stretching weeks and those before them.
+    first_day = min(first_week, trial_start(nightly)) if nightly else first_week
+    all_rows = rows_with_moments(
+        CrampEntry.objects.filter(
+            user=user, started_at__gte=profile.day_start(first_day), started_at__lte=now
+        )
+        .order_by()
+        .values_list("started_at", "muscle", "context", "lasted_minutes")
+    )
+    rows = [row for row in all_rows if row[0] >= since]
+    trial = None
+    if nightly:
+        trial = trial_of(nightly, (row[0].astimezone(zone).date() for row in all_rows))
     moments = [row[0] for row in rows]
     weeks = per_week(moments, zone, today)
     muscles = {value: 0 for value in Muscle.values}
@@ -117,7 +129,7 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
     rated = (
         Run.objects.filter(user=user, rating__isnull=False)
         .values("routine_title")
-        .annotate(average=Avg("rating"), ratings=Count("id"))
+        .annotate(average=Avg("rating"), ratings=Count("rating"))
         .order_by("-average", "-ratings", "routine_title")[:TOP_ROUTINES]
     )
     cramps = [Cramp(row[0], row[2] == Context.NIGHT, row[3]) for row in rows]
@@ -150,12 +162,6 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
 
 
 @dataclass(frozen=True)
-class RunLine:
-    run: Run
-    minutes: float
-
-
-@dataclass(frozen=True)
 class History:
     runs: list[RunLine]
     streak: int
@@ -163,42 +169,46 @@ class History:
     minutes_chart: BarChart
 
 
-def _minutes(run: Run) -> float:
-    if run.finished_at is None:
-        return 0.0
-    spent = (run.finished_at - run.started_at).total_seconds() - run.total_paused_ms / 1000
+def _minutes(started: dt.datetime, finished: dt.datetime, paused_ms: int) -> float:
+    spent = (finished - started).total_seconds() - paused_ms / 1000
     return max(0.0, spent / 60)
 
 
 def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
-    """Finished routines, the prevention streak and minutes per week (three queries)."""
+    """Finished routines, the prevention streak and minutes per week (three queries, each
+    answered from the runs' progress index, reading only the columns they need)."""
     zone = profile.zone
     today = profile.today(now)
-    fields = ("id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating")
-    finished = Run.objects.filter(user=user, finished_at__isnull=False).only(*fields)
-    recent = [
-        RunLine(run, _minutes(run))
-        for run in finished.filter(ended_early=False).order_by("-started_at")[:HISTORY_RUNS]
-    ]
+    finished = Run.objects.filter(user=user, finished_at__isnull=False).order_by()
+    recent = finished.filter(ended_early=False).order_by("-started_at")[:HISTORY_RUNS]
+    lines = run_lines(
+        (
+            (run_id, title, started, _minutes(started, ended, paused), rating)
+            for run_id, title, started, ended, paused, rating in recent.values_list(
+                "id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating"
+            )
+        ),
+        zone,
+    )
     since = profile.day_start(recent_weeks(today)[0])
-    window = list(finished.filter(started_at__gte=since).order_by())
+    window = rows_with_moments(
+        finished.filter(started_at__gte=since).values_list(
+            "started_at", "finished_at", "total_paused_ms"
+        ),
+        (0, 1),
+    )
     lookback = now - dt.timedelta(days=STREAK_LOOKBACK_DAYS)
-    prevention_days = {
-        moment.astimezone(zone).date()
-        for moment in Run.objects.filter(
-            user=user,
-            finished_at__isnull=False,
-            ended_early=False,
-            routine__purpose=Purpose.PREVENTION,
-            started_at__gte=lookback,
-        )
-        .order_by()
-        .values_list("started_at", flat=True)
-    }
-    days = streak(prevention_days, today)
-    minutes = sum_per_week([(run.started_at, _minutes(run)) for run in window], zone, today)
+    prevention = finished.filter(
+        ended_early=False, routine__purpose=Purpose.PREVENTION, started_at__gte=lookback
+    ).values_list("started_at", flat=True)
+    days = streak(local_days(moments_of(prevention), zone), today)
+    minutes = sum_per_week(
+        ((started, _minutes(started, ended, paused)) for started, ended, paused in window),
+        zone,
+        today,
+    )
     return History(
-        runs=recent,
+        runs=lines,
         streak=days,
         streak_capped=days >= STREAK_LOOKBACK_DAYS - 1,
         minutes_chart=column_chart(

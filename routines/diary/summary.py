@@ -20,6 +20,7 @@ from django.db.models import Avg, Count
 
 from routines.accounts.models import Profile
 from routines.diary.models import Context, CrampEntry, Muscle, Side
+from routines.diary.moments import rows_with_moments
 from routines.diary.stats import WEEKS, per_week, recent_weeks, week_start
 from routines.player.models import Run
 from routines.reminders.models import Reminder
@@ -104,7 +105,7 @@ def summary_for(user: Any, profile: Profile, start: dt.date, end: dt.date) -> Su
     zone = profile.zone
     since = profile.day_start(start)
     until = profile.day_start(end + dt.timedelta(days=1))
-    rows = list(
+    rows = rows_with_moments(
         CrampEntry.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
         .order_by()
         .values_list("started_at", "muscle", "side", "context", "lasted_minutes", "intensity")
@@ -120,7 +121,7 @@ def summary_for(user: Any, profile: Profile, start: dt.date, end: dt.date) -> Su
     routines = list(
         Run.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
         .values("routine_title")
-        .annotate(runs=Count("id"), rated=Count("rating"), average=Avg("rating"))
+        .annotate(runs=Count("*"), rated=Count("rating"), average=Avg("rating"))
         .order_by("-runs", "routine_title")
     )
     reminders = [

@@ -22,6 +22,7 @@ from routines.accounts.throttle import Limit, guest, over_limit
 from routines.diary.forms import CrampForm
 from routines.diary.insights import WEEKS, history_for, insights_for
 from routines.diary.models import CrampEntry, Muscle, Side
+from routines.diary.rows import ENTRY_COLUMNS, entry_rows
 from routines.diary.services import DiaryFull
 from routines.diary.sessions import (
     GuestDiaryFull,
@@ -78,9 +79,13 @@ def _form_page(
 @never_cache
 def diary_list(request: HttpRequest) -> HttpResponse:
     zone = person_zone(request)
-    entries = entries_for(request).select_related("run")
+    entries = entries_for(request).values_list(*ENTRY_COLUMNS)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "zone": zone, "guest": not request.user.is_authenticated}
+    context = {
+        "page": page,
+        "entries": entry_rows(page.object_list, zone),
+        "guest": not request.user.is_authenticated,
+    }
     return render(request, "diary/list.html", context)
 
 
@@ -185,9 +190,7 @@ def insights(request: HttpRequest) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     profile = Profile.for_user(request.user)
     data = history_for(request.user, profile, timezone.now())
-    return render(
-        request, "diary/history.html", {"history": data, "weeks": WEEKS, "zone": profile.zone}
-    )
+    return render(request, "diary/history.html", {"history": data, "weeks": WEEKS})
 
 
 @require_GET
