@@ -169,7 +169,9 @@ class History:
     minutes_chart: BarChart
 
 
-def _minutes(started: dt.datetime, finished: dt.datetime, paused_ms: int) -> float:
+def _minutes(started: dt.datetime, finished: dt.datetime | None, paused_ms: int) -> float:
+    if finished is None:  # only finished runs are asked for
+        return 0.0
     spent = (finished - started).total_seconds() - paused_ms / 1000
     return max(0.0, spent / 60)
 

@@ -1,7 +1,8 @@
 """What the diary list and the history show of each entry or run, made once per page in Python.
 
-Templates then only print strings: no `{% url %}`, date filter or model method per row (with
-50 rows a page, those were most of the page's time). The text is what the template filters
+The list's items are HTML made here (format_html), the history's lines strings the template
+prints: no `{% url %}`, date filter, model method or template node per row (with 50 rows a
+page, those were most of the page's time). The text is what the template filters
 wrote before: `date:"D j M Y, H:i"` in the person's zone, with Django's (translatable) names
 of days and months.
 """
@@ -9,7 +10,7 @@ of days and months.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from routines.diary.models import Context, Muscle, Side
 from routines.diary.rules import needs_seeing_today
@@ -77,32 +80,56 @@ ENTRY_COLUMNS = (
 )
 
 
-def entry_rows(rows: Iterable[tuple[Any, ...]], zone: ZoneInfo) -> list[dict[str, Any]]:
-    """The diary list's entries (`ENTRY_COLUMNS` tuples) as the strings the list prints."""
+#: One entry of the diary list (format_html escapes every value put in).
+ENTRY_ITEM = (
+    '<li class="card diary-entry" id="cramp-{pk}">\n'
+    '      <h2 class="diary-entry-title">{title} <span class="intensity-tag">{intensity}/10</span>'
+    "</h2>\n"
+    '      <p class="muted"><time datetime="{iso}">{when}</time>{meta}</p>\n'
+    "      {helped}\n"
+    "      {run}\n"
+    "      {seen_today}\n"
+    '      <p class="entry-actions"><a class="button secondary small" href="{edit}">Change'
+    '<span class="visually-hidden"> this entry</span></a> <a class="button secondary small" '
+    'href="{delete}">Delete<span class="visually-hidden"> this entry</span></a></p>\n'
+    "    </li>"
+)
+
+
+def entry_items(
+    rows: Iterable[tuple[Any, ...]], zone: ZoneInfo, seen_today: Callable[[], SafeString]
+) -> list[SafeString]:
+    """The diary list's entries (`ENTRY_COLUMNS` tuples) as HTML list items; `seen_today`
+    gives the "get seen today" advice shown under a long cramp (asked for only if needed)."""
     times = LocalTime(zone)
     edit, delete = UrlFor("diary_edit", "pk"), UrlFor("diary_delete", "pk")
     run_url = UrlFor("run_detail", "run_id", _SAMPLE_UUID)
+    advice = SafeString()
     made = []
     for pk, started, muscle, side, intensity, lasted, context, helped, run_id, title in rows:
         local = started.astimezone(zone)
         meta = f" · lasted {lasted} min" if lasted else ""
         if context:
             meta = f"{meta} · {CONTEXTS[context]}"
+        if needs_seeing_today(lasted) and not advice:
+            advice = seen_today()
         made.append(
-            {
-                "pk": pk,
-                "title": f"{MUSCLES[muscle]}, {SIDES[side]}",
-                "intensity": intensity,
-                "iso": local.isoformat(),
-                "when": times.day_and_time(local, year=True),
-                "meta": meta,
-                "helped": helped,
-                "run_url": run_url(run_id) if run_id else "",
-                "run_title": title,
-                "long": needs_seeing_today(lasted),
-                "edit_url": edit(pk),
-                "delete_url": delete(pk),
-            }
+            format_html(
+                ENTRY_ITEM,
+                pk=pk,
+                title=f"{MUSCLES[muscle]}, {SIDES[side]}",
+                intensity=intensity,
+                iso=local.isoformat(),
+                when=times.day_and_time(local, year=True),
+                meta=meta,
+                helped=format_html("<p>Helped: {}</p>", helped) if helped else "",
+                run=format_html('<p><a href="{}">{}</a></p>', run_url(run_id), title)
+                if run_id
+                else "",
+                seen_today=advice if needs_seeing_today(lasted) else "",
+                edit=edit(pk),
+                delete=delete(pk),
+            )
         )
     return made
 

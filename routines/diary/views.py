@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -22,7 +23,7 @@ from routines.accounts.throttle import Limit, guest, over_limit
 from routines.diary.forms import CrampForm
 from routines.diary.insights import WEEKS, history_for, insights_for
 from routines.diary.models import CrampEntry, Muscle, Side
-from routines.diary.rows import ENTRY_COLUMNS, entry_rows
+from routines.diary.rows import ENTRY_COLUMNS, entry_items
 from routines.diary.services import DiaryFull
 from routines.diary.sessions import (
     GuestDiaryFull,
@@ -83,7 +84,11 @@ def diary_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "entries": entry_rows(page.object_list, zone),
+        "entries": entry_items(
+            page.object_list,
+            zone,
+            lambda: render_to_string("diary/seen_today.html", request=request),
+        ),
         "guest": not request.user.is_authenticated,
     }
     return render(request, "diary/list.html", context)
