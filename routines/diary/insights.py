@@ -17,6 +17,7 @@ from routines.diary.models import Context, CrampEntry, Muscle
 from routines.diary.moments import moments_of, rows_with_moments
 from routines.diary.rows import RunLine, run_lines
 from routines.diary.stats import (
+    NIGHTLY_WEEKS,
     STRETCH_LOOKBACK_WEEKS,
     STRETCH_WEEKS,
     WEEKS,
@@ -87,9 +88,42 @@ class Insights:
         return [a for a in self.advice if not a.today]
 
 
-def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
+@dataclass(frozen=True)
+class Moment:
+    """What the insights page says of this very moment: the advice cards (their rules count
+    back from now, to the second), and whether the bedtime stretches' reminder is on."""
+
+    advice: list[Advice]
+    bedtime_reminder: bool
+
+
+def moment_for(user: Any, now: dt.datetime) -> Moment:
+    """The advice and the reminder at `now` (two small queries: the advice rules look back
+    NIGHTLY_WEEKS weeks at most)."""
+    rows = rows_with_moments(
+        CrampEntry.objects.filter(
+            user=user,
+            started_at__gt=now - dt.timedelta(weeks=NIGHTLY_WEEKS),
+            started_at__lte=now,
+        )
+        .order_by()
+        .values_list("started_at", "context", "lasted_minutes")
+    )
+    cards = advice([Cramp(row[0], row[1] == Context.NIGHT, row[2]) for row in rows], now)
+    # Asked whatever the cards say, so the page's queries stay the same.
+    reminder = Reminder.objects.filter(
+        user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
+    ).exists()
+    return Moment(cards, reminder)
+
+
+def insights_for(
+    user: Any, profile: Profile, now: dt.datetime, moment: Moment | None = None
+) -> Insights:
     """The last WEEKS weeks of the person's diary, and their bedtime stretching over the last
-    STRETCH_LOOKBACK_WEEKS weeks (four queries)."""
+    STRETCH_LOOKBACK_WEEKS weeks (three queries, and `moment_for`'s two unless given)."""
+    if moment is None:
+        moment = moment_for(user, now)
     zone = profile.zone
     today = profile.today(now)
     first_week = recent_weeks(today)[0]
@@ -115,7 +149,7 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
             user=user, started_at__gte=profile.day_start(first_day), started_at__lte=now
         )
         .order_by()
-        .values_list("started_at", "muscle", "context", "lasted_minutes")
+        .values_list("started_at", "muscle")
     )
     rows = [row for row in all_rows if row[0] >= since]
     trial = None
@@ -132,15 +166,14 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
         .annotate(average=Avg("rating"), ratings=Count("rating"))
         .order_by("-average", "-ratings", "routine_title")[:TOP_ROUTINES]
     )
-    cramps = [Cramp(row[0], row[2] == Context.NIGHT, row[3]) for row in rows]
-    cards = advice(cramps, now)
-    # Asked whatever the cards say, so the page's queries stay the same.
-    has_reminder = Reminder.objects.filter(
-        user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
-    ).exists()
+    cards = moment.advice
     offer_at = ""
     # Someone already stretching nightly is shown how it went instead.
-    if trial is None and not has_reminder and any(card.key == "nightly" for card in cards):
+    if (
+        trial is None
+        and not moment.bedtime_reminder
+        and any(card.key == "nightly" for card in cards)
+    ):
         offer_at = evening_time(profile).strftime("%H:%M")
     return Insights(
         weeks_chart=column_chart(
@@ -221,4 +254,4 @@ def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
     )
 
 
-__all__ = ["WEEKS", "History", "Insights", "history_for", "insights_for"]
+__all__ = ["WEEKS", "History", "Insights", "Moment", "history_for", "insights_for", "moment_for"]

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,7 +22,8 @@ from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
 from routines.accounts.throttle import Limit, guest, over_limit
 from routines.diary.forms import CrampForm
-from routines.diary.insights import WEEKS, history_for, insights_for
+from routines.diary.freshness import SECONDS, page_key
+from routines.diary.insights import WEEKS, history_for, insights_for, moment_for
 from routines.diary.models import CrampEntry, Muscle, Side
 from routines.diary.rows import ENTRY_COLUMNS, entry_items
 from routines.diary.services import DiaryFull
@@ -79,16 +81,23 @@ def _form_page(
 @require_GET
 @never_cache
 def diary_list(request: HttpRequest) -> HttpResponse:
+    """The person's entries, newest first, a page at a time (kept rendered: freshness.py)."""
     zone = person_zone(request)
-    entries = entries_for(request).values_list(*ENTRY_COLUMNS)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+
+    def listing() -> dict[str, Any]:
+        entries = entries_for(request).values_list(*ENTRY_COLUMNS)
+        page = Paginator(entries, PAGE_SIZE).get_page(number)
+        advice = lambda: render_to_string("diary/seen_today.html", request=request)  # noqa: E731
+        return {"page": page, "entries": entry_items(page.object_list, zone, advice)}
+
+    key = None
+    if request.user.is_authenticated:  # a guest's few entries are listed afresh
+        key = page_key(request.user, Profile.for_user(request.user), "list", number)
     context = {
-        "page": page,
-        "entries": entry_items(
-            page.object_list,
-            zone,
-            lambda: render_to_string("diary/seen_today.html", request=request),
-        ),
+        "listing": SimpleLazyObject(listing),
+        "key": key,
+        "seconds": SECONDS,
         "guest": not request.user.is_authenticated,
     }
     return render(request, "diary/list.html", context)
@@ -184,29 +193,47 @@ def delete_cramp(request: HttpRequest, pk: int) -> HttpResponse:
 @signed_in
 @never_cache
 def insights(request: HttpRequest) -> HttpResponse:
+    """Charts and advice from the diary (kept rendered under the advice of this moment)."""
     profile = Profile.for_user(request.user)
-    data = insights_for(request.user, profile, timezone.now())
-    return render(request, "diary/insights.html", {"insights": data, "weeks": WEEKS})
+    now = timezone.now()
+    moment = moment_for(request.user, now)
+    key = page_key(request.user, profile, "insights", profile.today(now), moment)
+    context = {
+        "insights": SimpleLazyObject(lambda: insights_for(request.user, profile, now, moment)),
+        "weeks": WEEKS,
+        "key": key,
+        "seconds": SECONDS,
+    }
+    return render(request, "diary/insights.html", context)
 
 
 @require_GET
 @signed_in
 @never_cache
 def history(request: HttpRequest) -> HttpResponse:
+    """Finished routines, the streak and minutes per week (kept rendered: freshness.py)."""
     profile = Profile.for_user(request.user)
-    data = history_for(request.user, profile, timezone.now())
-    return render(request, "diary/history.html", {"history": data, "weeks": WEEKS})
+    now = timezone.now()
+    context = {
+        "history": SimpleLazyObject(lambda: history_for(request.user, profile, now)),
+        "weeks": WEEKS,
+        "key": page_key(request.user, profile, "history", profile.today(now)),
+        "seconds": SECONDS,
+    }
+    return render(request, "diary/history.html", context)
 
 
 @require_GET
 @signed_in
 @never_cache
 def doctor_summary(request: HttpRequest) -> HttpResponse:
-    """The printable one-page summary; the range comes from the query (last 12 weeks if not)."""
+    """The printable one-page summary; the range comes from the query (last 12 weeks if not).
+    Kept rendered for the range asked (freshness.py)."""
     profile = Profile.for_user(request.user)
     today = profile.today(timezone.now())
     start, end = default_range(today)
     status = 200
+    asked = (request.GET.get("start"), request.GET.get("end"))
     if "start" in request.GET or "end" in request.GET:
         form = RangeForm(request.GET, today=today)
         if form.is_valid():
@@ -215,8 +242,14 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = RangeForm(initial={"start": start, "end": end}, today=today)
-    data = summary_for(request.user, profile, start, end)
-    context = {"summary": data, "form": form, "person": request.user, "today": today}
+    context = {
+        "summary": SimpleLazyObject(lambda: summary_for(request.user, profile, start, end)),
+        "form": form,
+        "person": request.user,
+        "today": today,
+        "key": page_key(request.user, profile, "summary", today, asked, "start" in request.GET),
+        "seconds": SECONDS,
+    }
     return render(request, "diary/summary.html", context, status=status)
 
 

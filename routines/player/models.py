@@ -135,6 +135,8 @@ class Run(models.Model):
                 ],
                 name="run_user_progress",
             ),
+            # The diary's version (routines/diary/freshness.py): a person's latest change.
+            models.Index(fields=["user", "updated_at"], name="run_user_changed"),
         ]
 
     def __str__(self) -> str:
