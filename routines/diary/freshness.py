@@ -15,8 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db import connection
 
 from routines.accounts.models import Profile
 from routines.diary.models import CrampEntry
@@ -29,24 +28,28 @@ CACHE = "diary"
 SECONDS = 3600
 
 
-def _latest(model: Any, changed: str) -> tuple[Subquery, Subquery]:
-    mine = model.objects.filter(user=OuterRef("pk")).order_by().values("user")
-    return (
-        Subquery(mine.annotate(n=Count("*")).values("n")),
-        Subquery(mine.annotate(last=Max(changed)).values("last")),
-    )
+def _changes_sql() -> str:
+    """How many rows of each of the person's tables, and their latest change: one statement,
+    three index-only reads (the ORM took longer to write it than the database to answer)."""
+    quote = connection.ops.quote_name
+    parts = []
+    tables = ((CrampEntry, "updated_at"), (Run, "updated_at"), (Reminder, "updated"))
+    for number, (model, changed) in enumerate(tables):
+        meta = model._meta
+        parts.append(
+            f"SELECT {number}, COUNT(*), MAX({quote(meta.get_field(changed).column)}) "
+            f"FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('user').column)} = %s"
+        )
+    return " UNION ALL ".join(parts)
 
 
 def diary_version(user: Any) -> str:
     """How many entries, runs and reminders the person has and when each last changed: one
     query, whatever the size of the diary."""
-    parts = (
-        *_latest(CrampEntry, "updated_at"),
-        *_latest(Run, "updated_at"),
-        *_latest(Reminder, "updated"),
-    )
-    row = get_user_model().objects.filter(pk=user.pk).values_list(*parts).get()
-    return "|".join(str(value) for value in row)
+    with connection.cursor() as cursor:
+        cursor.execute(_changes_sql(), [user.pk] * 3)
+        rows = sorted(cursor.fetchall())
+    return "|".join(f"{count}@{latest}" for _, count, latest in rows)
 
 
 def page_key(user: Any, profile: Profile, *parts: object) -> str:

@@ -5,20 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('content', '0004_merge_verdicts_and_lengths'),
-        ('player', '0002_run_client_id'),
+        ("content", "0004_merge_verdicts_and_lengths"),
+        ("player", "0002_run_client_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='run',
-            index=models.Index(fields=['user', 'started_at', 'finished_at', 'ended_early', 'total_paused_ms', 'rating', 'routine', 'routine_slug', 'routine_title'], name='run_user_progress'),
+            model_name="run",
+            index=models.Index(
+                fields=[
+                    "user",
+                    "started_at",
+                    "finished_at",
+                    "ended_early",
+                    "total_paused_ms",
+                    "rating",
+                    "routine",
+                    "routine_slug",
+                    "routine_title",
+                ],
+                name="run_user_progress",
+            ),
         ),
         migrations.AddIndex(
-            model_name='run',
-            index=models.Index(fields=['user', 'updated_at'], name='run_user_changed'),
+            model_name="run",
+            index=models.Index(fields=["user", "updated_at"], name="run_user_changed"),
         ),
     ]
