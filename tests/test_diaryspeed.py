@@ -24,6 +24,7 @@ from routines.diary.freshness import diary_version
 from routines.diary.models import CrampEntry
 from routines.diary.moments import moments_of, rows_with_moments
 from routines.diary.rows import UrlFor
+from routines.diary.stats import Cramp, advice, advice_changes_at
 from routines.player.models import Run
 
 from .factories import make_routine
@@ -38,9 +39,9 @@ PAGES = ("diary", "diary_history", "diary_insights", "diary_summary")
 #: version, then the page's own (list: count, a page of entries; history: the last runs,
 #: minutes per week, the streak; insights: the advice and the reminder, the stretching
 #: nights, the cramps, the rated routines; summary: the cramps, the routines, the reminders).
-#: Kept rendered: the version (and, on the insights, the advice and the reminder of now).
+#: Kept rendered: the version (and the reminders, read afresh: insights and summary).
 AFRESH = {"diary": 5, "diary_history": 6, "diary_insights": 8, "diary_summary": 6}
-KEPT = {"diary": 3, "diary_history": 3, "diary_insights": 5, "diary_summary": 3}
+KEPT = {"diary": 3, "diary_history": 3, "diary_insights": 4, "diary_summary": 4}
 
 
 def queries(client: Client, name: str) -> tuple[int, str]:
@@ -188,7 +189,9 @@ def test_a_guests_list_is_made_afresh_each_time(client: Client) -> None:
     assert "2/10" in main_text(client.get(reverse("diary")))
 
 
-def test_the_diary_version_changes_with_every_kind_of_write(sam: AbstractBaseUser) -> None:
+def test_the_diary_version_changes_with_every_write_to_entries_and_runs(
+    sam: AbstractBaseUser,
+) -> None:
     seen = {diary_version(sam)}  # no entries: what `kept.delete()` comes back to below
 
     def changed() -> bool:
@@ -216,11 +219,6 @@ def test_the_diary_version_changes_with_every_kind_of_write(sam: AbstractBaseUse
     assert changed()
     run.rating = 5
     run.save()
-    assert changed()
-    reminder = make_reminder(sam, interval_minutes=60)
-    assert changed()
-    reminder.enabled = False
-    reminder.save()
     assert changed()
     assert not changed()  # reading changes nothing
     robin = make_user("robin-3")
@@ -255,3 +253,27 @@ def test_urls_made_once_a_page_are_the_ones_reverse_makes() -> None:
             UrlFor("diary_edit", "pk", 1)
     finally:
         clear_script_prefix()
+
+
+def test_the_advice_stays_the_same_until_the_moment_it_may_change() -> None:
+    now = dt.datetime(2026, 3, 4, 12, 0, tzinfo=dt.UTC)
+    hour = dt.timedelta(hours=1)
+    cramps = [
+        Cramp(now - 30 * hour, True, 12),  # long, but more than a day ago
+        Cramp(now - 5 * hour, False, 15),  # long: "get seen today" for 19 more hours
+        Cramp(now - 6 * 24 * hour, True, None),
+        Cramp(now - 13 * 24 * hour - 3 * hour, True, None),
+        Cramp(now - 20 * 24 * hour, True, 2),
+        Cramp(now - 27 * 24 * hour - 7 * hour, True, None),
+    ]
+    until = advice_changes_at(cramps, now)
+    assert until == now + 17 * hour  # the first change: the oldest night leaves the 4 weeks
+    said = advice(cramps, now)
+    assert [card.key for card in said] == ["long", "nightly", "often"]
+    moment = now
+    while moment < until:  # every 10 minutes, and the last microsecond before
+        assert advice(cramps, moment) == said
+        moment += dt.timedelta(minutes=10)
+    assert advice(cramps, until - dt.timedelta(microseconds=1)) == said
+    assert advice(cramps, until + dt.timedelta(microseconds=1)) != said
+    assert advice_changes_at([], now) is None

@@ -1,13 +1,16 @@
 """The diary's pages, kept rendered per person under a key that names everything they show.
 
 A page's rendered part is cached (CACHES "diary", per process) under its person's diary
-version: how many entries, runs and reminders they have and when each last changed, read in one
-query (answered from indexes). Any write to them (an entry logged, edited or deleted, a run
-started, moved on, finished or rated, a reminder changed, guest records claimed) changes the
-version, so a page is never shown stale; the key also names the person's settings the page
-uses, the local date and, for the insights, the advice of this very moment. The page a person
-sees right after a write is rendered afresh, which the benchmark (bench/diary.py) measures
-apart from a repeat view.
+version: how many entries and runs they have and when each last changed, read in one query
+(answered from indexes). Every write the app makes to them (an entry logged, edited or
+deleted, a run started, moved on, finished or rated, guest records claimed) saves the row, so
+its `updated_at` moves on or the count changes, and with them the version: a page is never
+shown stale. (A write that bypassed `save()`, a queryset `update()` leaving `updated_at` as it
+was, would not be seen: the app makes none to entries or runs.) The reminders a page shows are
+read afresh on every request and named in its key, as are the person's settings the pages
+use, the local date and, on the insights, the moment the advice may next change with the
+clock. The page a person sees right after a write is rendered afresh, which the benchmark
+(bench/diary.py) measures apart from a repeat view.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from django.db import connection
 from routines.accounts.models import Profile
 from routines.diary.models import CrampEntry
 from routines.player.models import Run
-from routines.reminders.models import Reminder
 
 #: The cache (settings.CACHES) that keeps the rendered parts of the diary's pages.
 CACHE = "diary"
@@ -30,10 +32,10 @@ SECONDS = 3600
 
 def _changes_sql() -> str:
     """How many rows of each of the person's tables, and their latest change: one statement,
-    three index-only reads (the ORM took longer to write it than the database to answer)."""
+    two index-only reads (the ORM took longer to write it than the database to answer)."""
     quote = connection.ops.quote_name
     parts = []
-    tables = ((CrampEntry, "updated_at"), (Run, "updated_at"), (Reminder, "updated"))
+    tables = ((CrampEntry, "updated_at"), (Run, "updated_at"))
     for number, (model, changed) in enumerate(tables):
         meta = model._meta
         parts.append(
@@ -44,10 +46,10 @@ def _changes_sql() -> str:
 
 
 def diary_version(user: Any) -> str:
-    """How many entries, runs and reminders the person has and when each last changed: one
-    query, whatever the size of the diary."""
+    """How many entries and runs the person has and when each last changed: one query,
+    whatever the size of the diary."""
     with connection.cursor() as cursor:
-        cursor.execute(_changes_sql(), [user.pk] * 3)
+        cursor.execute(_changes_sql(), [user.pk] * 2)
         rows = sorted(cursor.fetchall())
     return "|".join(f"{count}@{latest}" for _, count, latest in rows)
 

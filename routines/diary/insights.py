@@ -25,6 +25,7 @@ from routines.diary.stats import (
     Cramp,
     StretchTrial,
     advice,
+    advice_changes_at,
     by_day_part,
     local_days,
     night_of,
@@ -95,26 +96,29 @@ class Moment:
 
     advice: list[Advice]
     bedtime_reminder: bool
+    #: When the advice may next change with the clock alone (None: not with the clock).
+    until: dt.datetime | None
 
 
-def moment_for(user: Any, now: dt.datetime) -> Moment:
-    """The advice and the reminder at `now` (two small queries: the advice rules look back
-    NIGHTLY_WEEKS weeks at most)."""
+def bedtime_reminder_on(user: Any) -> bool:
+    """Whether the person has the bedtime stretches' reminder on (one query)."""
+    return Reminder.objects.filter(
+        user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
+    ).exists()
+
+
+def moment_for(user: Any, now: dt.datetime, reminder: bool | None = None) -> Moment:
+    """The advice at `now` and the reminder (two small queries, one if `reminder` is given:
+    the advice rules look back NIGHTLY_WEEKS weeks at most)."""
     rows = rows_with_moments(
-        CrampEntry.objects.filter(
-            user=user,
-            started_at__gt=now - dt.timedelta(weeks=NIGHTLY_WEEKS),
-            started_at__lte=now,
-        )
+        CrampEntry.objects.filter(user=user, started_at__gt=now - dt.timedelta(weeks=NIGHTLY_WEEKS))
         .order_by()
         .values_list("started_at", "context", "lasted_minutes")
     )
-    cards = advice([Cramp(row[0], row[1] == Context.NIGHT, row[2]) for row in rows], now)
-    # Asked whatever the cards say, so the page's queries stay the same.
-    reminder = Reminder.objects.filter(
-        user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
-    ).exists()
-    return Moment(cards, reminder)
+    cramps = [Cramp(row[0], row[1] == Context.NIGHT, row[2]) for row in rows]
+    if reminder is None:  # asked whatever the cards say, so the queries stay the same
+        reminder = bedtime_reminder_on(user)
+    return Moment(advice(cramps, now), reminder, advice_changes_at(cramps, now))
 
 
 def insights_for(
@@ -254,4 +258,13 @@ def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
     )
 
 
-__all__ = ["WEEKS", "History", "Insights", "Moment", "history_for", "insights_for", "moment_for"]
+__all__ = [
+    "WEEKS",
+    "History",
+    "Insights",
+    "Moment",
+    "bedtime_reminder_on",
+    "history_for",
+    "insights_for",
+    "moment_for",
+]

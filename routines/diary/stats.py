@@ -148,6 +148,22 @@ def advice(cramps: Sequence[Cramp], now: dt.datetime) -> list[Advice]:
     return found
 
 
+def advice_changes_at(cramps: Sequence[Cramp], now: dt.datetime) -> dt.datetime | None:
+    """The first moment after `now` at which `advice(cramps, moment)` may say something else
+    than at `now`, with no cramp added or changed (None: never). A cramp enters the rules'
+    windows when it starts and leaves them LONG_CRAMP_SHOWN_FOR, or a whole number of weeks
+    up to NIGHTLY_WEEKS, later; `cramps` must hold every one that started less than
+    NIGHTLY_WEEKS weeks before `now` (and any after it)."""
+    week = dt.timedelta(days=7)
+    steps = (
+        dt.timedelta(0),
+        LONG_CRAMP_SHOWN_FOR,
+        *(n * week for n in range(1, NIGHTLY_WEEKS + 1)),
+    )
+    later = (c.started_at + step for c in cramps for step in steps)
+    return min((moment for moment in later if moment > now), default=None)
+
+
 # Bedtime stretching, before and after ---------------------------------------------------------
 
 #: The brief's bedtime routine is done nightly for 6 weeks before judging it; a week counts as

@@ -3,11 +3,13 @@ delete. Guests can use it on their device; their entries move to the account on 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -22,8 +24,14 @@ from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
 from routines.accounts.throttle import Limit, guest, over_limit
 from routines.diary.forms import CrampForm
-from routines.diary.freshness import SECONDS, page_key
-from routines.diary.insights import WEEKS, history_for, insights_for, moment_for
+from routines.diary.freshness import CACHE, SECONDS, page_key
+from routines.diary.insights import (
+    WEEKS,
+    bedtime_reminder_on,
+    history_for,
+    insights_for,
+    moment_for,
+)
 from routines.diary.models import CrampEntry, Muscle, Side
 from routines.diary.rows import ENTRY_COLUMNS, entry_items
 from routines.diary.services import DiaryFull
@@ -35,7 +43,13 @@ from routines.diary.sessions import (
     person_zone,
     save_new,
 )
-from routines.diary.summary import RangeForm, csv_rows, default_range, summary_for
+from routines.diary.summary import (
+    RangeForm,
+    csv_rows,
+    default_range,
+    reminders_in_use,
+    summary_for,
+)
 from routines.player.sessions import owned_run
 
 #: Entries per page of the diary list.
@@ -193,18 +207,23 @@ def delete_cramp(request: HttpRequest, pk: int) -> HttpResponse:
 @signed_in
 @never_cache
 def insights(request: HttpRequest) -> HttpResponse:
-    """Charts and advice from the diary (kept rendered under the advice of this moment)."""
+    """Charts and advice from the diary. Kept rendered (freshness.py) until the diary or the
+    local date changes, or the clock reaches a moment when the advice may change."""
     profile = Profile.for_user(request.user)
     now = timezone.now()
-    moment = moment_for(request.user, now)
-    key = page_key(request.user, profile, "insights", profile.today(now), moment)
-    context = {
-        "insights": SimpleLazyObject(lambda: insights_for(request.user, profile, now, moment)),
-        "weeks": WEEKS,
-        "key": key,
-        "seconds": SECONDS,
-    }
-    return render(request, "diary/insights.html", context)
+    reminder = bedtime_reminder_on(request.user)
+    key = page_key(request.user, profile, "insights", profile.today(now), reminder)
+    kept = caches[CACHE].get(key)
+    if kept is not None and now < kept[1]:
+        content = kept[0]
+    else:
+        moment = moment_for(request.user, now, reminder)
+        data = insights_for(request.user, profile, now, moment)
+        context = {"insights": data, "weeks": WEEKS}
+        content = render_to_string("diary/insights.html#content", context, request)
+        until = now + dt.timedelta(seconds=SECONDS)
+        caches[CACHE].set(key, (content, min(until, moment.until or until)), SECONDS)
+    return render(request, "diary/insights.html", {"content": content})
 
 
 @require_GET
@@ -242,12 +261,15 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = RangeForm(initial={"start": start, "end": end}, today=today)
+    reminders = reminders_in_use(request.user)
     context = {
-        "summary": SimpleLazyObject(lambda: summary_for(request.user, profile, start, end)),
+        "summary": SimpleLazyObject(
+            lambda: summary_for(request.user, profile, start, end, reminders)
+        ),
         "form": form,
         "person": request.user,
         "today": today,
-        "key": page_key(request.user, profile, "summary", today, asked, "start" in request.GET),
+        "key": page_key(request.user, profile, "summary", today, asked, reminders),
         "seconds": SECONDS,
     }
     return render(request, "diary/summary.html", context, status=status)
