@@ -270,6 +270,7 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
         "person": request.user,
         "today": today,
         "key": page_key(request.user, profile, "summary", today, asked, reminders),
+        "form_key": repr((today, asked, request.META.get("SCRIPT_NAME", ""))),
         "seconds": SECONDS,
     }
     return render(request, "diary/summary.html", context, status=status)
