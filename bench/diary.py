@@ -10,10 +10,12 @@ compares before and after), and calls the WSGI application in-process (every mid
 network).
 
 The diary's pages are kept rendered per person under their diary version
-(routines/diary/freshness.py), so each page is measured twice: "after a write", the page
-someone sees right after editing an entry (the bench saves one of their entries before each
-of these requests, untimed, so the page is rendered afresh from the database), and "repeat
-view", the same page asked again with nothing changed.
+(routines/diary/freshness.py), so each page is measured after a write and as a repeat view:
+"after an entry edited" is the page someone sees right after editing an entry (the bench saves
+one of their entries before each of these requests, untimed), rendered afresh from the
+database, but for the history, which shows runs and no entries and so stays as it was; the
+history is rendered afresh "after a run rated" (the bench rates one of their runs before each
+request); "repeat view" is the page asked again with nothing changed.
 
 The issue's target: the diary list, history, insights and summary pages within 3x of a bare
 view measured in the same run. A bare view loads no session and no user, which alone costs
@@ -128,14 +130,14 @@ def give_three_years(entries: int, runs: int) -> tuple[Any, str]:
 
 @dataclass
 class DiaryPage(Page):
-    #: Save one of the person's entries before each request (untimed): the page right after
-    #: a write, rendered afresh; otherwise a repeat view.
-    after_write: bool = False
+    #: A write to the person's diary made before each request (untimed): the page right
+    #: after it; none: a repeat view.
+    after: Callable[[], None] | None = None
 
 
 def editor(user: Any) -> Callable[[], None]:
-    """A write to the person's diary, as the edit form makes: their latest entry's intensity
-    changed and saved."""
+    """A write to the person's entries, as the edit form makes: their latest entry's
+    intensity changed and saved."""
     from routines.diary.models import CrampEntry
 
     entry = CrampEntry.objects.filter(user=user).order_by("-started_at").first()
@@ -148,7 +150,21 @@ def editor(user: Any) -> Callable[[], None]:
     return write
 
 
-def measure(pages: list[DiaryPage], requests: int, warmup: int, write: Callable[[], None]) -> None:
+def rater(user: Any) -> Callable[[], None]:
+    """A write to the person's runs, as the rating form makes: their latest run rated anew."""
+    from routines.player.models import Run
+
+    run = Run.objects.filter(user=user, finished_at__isnull=False).order_by("-started_at").first()
+    assert run is not None
+
+    def write() -> None:
+        run.rating = (run.rating or 0) % 5 + 1
+        run.save(update_fields=["rating", "updated_at"])
+
+    return write
+
+
+def measure(pages: list[DiaryPage], requests: int, warmup: int) -> None:
     """Status and queries of one request of each page, then `requests` timed rounds (round
     robin, so a slow patch of the machine spreads over every page alike)."""
     from django.core.handlers.wsgi import WSGIHandler
@@ -157,8 +173,8 @@ def measure(pages: list[DiaryPage], requests: int, warmup: int, write: Callable[
     app = WSGIHandler()
     for page in pages:
         call(app, page)  # what a repeat view finds: the public parts and the page kept
-        if page.after_write:
-            write()
+        if page.after:
+            page.after()
         count = 0
 
         def counter(execute: Callable[..., Any], *args: Any) -> Any:
@@ -172,14 +188,14 @@ def measure(pages: list[DiaryPage], requests: int, warmup: int, write: Callable[
         page.html_gzip = len(gzip.compress(body, compresslevel=9))
     for _ in range(warmup):
         for page in pages:
-            if page.after_write:
-                write()
+            if page.after:
+                page.after()
             call(app, page)
     gc.collect()
     for _ in range(requests):
         for page in pages:
-            if page.after_write:
-                write()
+            if page.after:
+                page.after()
             start = time.perf_counter_ns()
             call(app, page)
             page.times_ns.append(time.perf_counter_ns() - start)
@@ -213,9 +229,9 @@ def report(pages: list[DiaryPage], requests: int, entries: int, runs: int) -> No
         )
     print()
     print(
-        "after a write: one of the person's entries saved (untimed) before each request, so the"
-        " page is rendered afresh; repeat view: asked again, nothing changed. Queries include"
-        " the session and the user."
+        "after an entry edited / a run rated: that write made (untimed) before each request, so"
+        " a page showing it is rendered afresh; repeat view: asked again, nothing changed."
+        " Queries include the session and the user."
     )
 
 
@@ -237,25 +253,28 @@ def main(argv: list[str] | None = None) -> int:
             DiaryPage("baseline", "/__bench__/baseline/"),
             DiaryPage("floor signed in", "/__bench__/floor/", headers=me, signed_in=True),
         ]
-        for name, path, query in (
-            ("diary list", "/diary/", ""),
-            ("diary list, page 30", "/diary/", "page=30"),
-            ("history", "/diary/history/", ""),
-            ("insights", "/diary/insights/", ""),
-            ("summary (12 weeks)", "/diary/summary/", ""),
+        edit, rate = editor(user), rater(user)
+        for name, path, query, writes in (
+            ("diary list", "/diary/", "", (("an entry edited", edit),)),
+            ("diary list, page 30", "/diary/", "page=30", (("an entry edited", edit),)),
+            # The history shows runs, not entries: an edited entry leaves it as it was.
+            (
+                "history",
+                "/diary/history/",
+                "",
+                (("an entry edited", edit), ("a run rated", rate)),
+            ),
+            ("insights", "/diary/insights/", "", (("an entry edited", edit),)),
+            ("summary (12 weeks)", "/diary/summary/", "", (("an entry edited", edit),)),
         ):
-            for after_write, how in ((True, "after a write"), (False, "repeat view")):
+            for how, write in (*writes, ("", None)):
+                label = f"after {how}" if write else "repeat view"
                 pages.append(
                     DiaryPage(
-                        f"{name}, {how}",
-                        path,
-                        query,
-                        headers=me,
-                        signed_in=True,
-                        after_write=after_write,
+                        f"{name}, {label}", path, query, headers=me, signed_in=True, after=write
                     )
                 )
-        measure(pages, max(args.requests, 2), args.warmup, editor(user))
+        measure(pages, max(args.requests, 2), args.warmup)
         report(pages, args.requests, args.entries, args.runs)
         failed = [p for p in pages if p.status != 200]
         for page in failed:

@@ -236,7 +236,7 @@ def history(request: HttpRequest) -> HttpResponse:
     context = {
         "history": SimpleLazyObject(lambda: history_for(request.user, profile, now)),
         "weeks": WEEKS,
-        "key": page_key(request.user, profile, "history", profile.today(now)),
+        "key": page_key(request.user, profile, "history", profile.today(now), tables=("runs",)),
         "seconds": SECONDS,
     }
     return render(request, "diary/history.html", context)
