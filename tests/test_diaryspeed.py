@@ -287,3 +287,23 @@ def test_the_advice_stays_the_same_until_the_moment_it_may_change() -> None:
     assert advice(cramps, until - dt.timedelta(microseconds=1)) == said
     assert advice(cramps, until + dt.timedelta(microseconds=1)) != said
     assert advice_changes_at([], now) is None
+
+
+def test_what_people_type_is_escaped_in_the_list_made_in_python(
+    client_sam: Client, sam: AbstractBaseUser
+) -> None:
+    routine = make_routine('Calf "stretch" <b>')
+    run = Run.begin(routine, user=sam, lead_in=False, now=timezone.now())
+    CrampEntry.objects.create(
+        user=sam,
+        started_at=timezone.now(),
+        muscle="calf",
+        side="left",
+        intensity=3,
+        helped='<script>alert("x")</script> & rest',
+        run=run,
+    )
+    html = client_sam.get(reverse("diary")).content.decode()
+    assert "<script>alert" not in html and "<b>" not in html
+    assert "Helped: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; rest" in html
+    assert f'<a href="{run.get_absolute_url()}">Calf &quot;stretch&quot; &lt;b&gt;</a>' in html
