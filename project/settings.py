@@ -153,6 +153,15 @@ CACHES = {
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
+    # The rendered part of a person's diary pages (routines/diary/freshness.py), per process,
+    # under a key naming their diary version (read from the database on every request), so
+    # never stale. A diary list page is about 30 KB: MAX_ENTRIES bounds the memory.
+    "diary": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "diary",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
     # Built calendar feeds (routines/reminders/calendar.py), per process, under a fingerprint of
     # everything a feed shows: a calendar app polling an unchanged feed costs one query. A feed
     # is at most about 220 KB (CALENDAR_FEED_MAX_EVENTS), so few entries bound the memory.

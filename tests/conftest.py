@@ -136,6 +136,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
 
     cache.clear()
     caches["feeds"].clear()
+    caches["diary"].clear()
     throttled = "django_db" in request.keywords or bool(
         {"db", "transactional_db"} & set(request.fixturenames)
     )
@@ -145,6 +146,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     cache.clear()
     caches["feeds"].clear()
+    caches["diary"].clear()
     if throttled:
         caches["throttle"].clear()
 

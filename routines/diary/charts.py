@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from html import escape
 
 #: The drawing's width in its own units (it scales to the width of the screen).
 WIDTH = 320
@@ -35,6 +37,11 @@ class Bar:
     value_y: float
     #: Whether this bar's label is drawn (weekly labels are thinned out to fit).
     labelled: bool = True
+
+
+def _number(value: float) -> str:
+    """A coordinate as the template engine prints it (floats are rounded to 2 places)."""
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,33 @@ class BarChart:
     @property
     def total(self) -> float:
         return sum(bar.value for bar in self.bars)
+
+    @cached_property
+    def svg_body(self) -> str:
+        """The drawing's elements (bars, values, labels, axis) as SVG markup, text escaped:
+        made once here rather than by template nodes for each number."""
+        value_anchor, label_anchor = self.value_anchor, self.label_anchor
+        parts = []
+        for bar in self.bars:
+            parts.append(
+                f'<rect class="chart-bar" x="{_number(bar.x)}" y="{_number(bar.y)}" '
+                f'width="{_number(bar.width)}" height="{_number(bar.height)}" rx="3"></rect>'
+            )
+            if bar.value:
+                parts.append(
+                    f'<text class="chart-value" x="{_number(bar.value_x)}" '
+                    f'y="{_number(bar.value_y)}" text-anchor="{value_anchor}">'
+                    f"{escape(bar.shown)}</text>"
+                )
+            if bar.labelled:
+                parts.append(
+                    f'<text class="chart-label" x="{_number(bar.label_x)}" '
+                    f'y="{_number(bar.label_y)}" text-anchor="{label_anchor}">'
+                    f"{escape(bar.label)}</text>"
+                )
+        x1, y1, x2, y2 = (_number(n) for n in self.axis)
+        parts.append(f'<line class="chart-axis" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"></line>')
+        return "\n".join(parts)
 
 
 def _shown(value: float) -> str:

@@ -14,7 +14,10 @@ from routines.content.library.routines import BEDTIME
 from routines.content.models import Purpose
 from routines.diary.charts import BarChart, column_chart, row_chart
 from routines.diary.models import Context, CrampEntry, Muscle
+from routines.diary.moments import moments_of, rows_with_moments
+from routines.diary.rows import RunLine, run_lines
 from routines.diary.stats import (
+    NIGHTLY_WEEKS,
     STRETCH_LOOKBACK_WEEKS,
     STRETCH_WEEKS,
     WEEKS,
@@ -22,13 +25,17 @@ from routines.diary.stats import (
     Cramp,
     StretchTrial,
     advice,
+    advice_changes_at,
     by_day_part,
+    local_days,
     night_of,
+    nightly_weeks,
     per_week,
     recent_weeks,
     streak,
-    stretch_trial,
     sum_per_week,
+    trial_of,
+    trial_start,
     week_start,
 )
 from routines.player.models import Run
@@ -82,33 +89,76 @@ class Insights:
         return [a for a in self.advice if not a.today]
 
 
-def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
+@dataclass(frozen=True)
+class Moment:
+    """What the insights page says of this very moment: the advice cards (their rules count
+    back from now, to the second), and whether the bedtime stretches' reminder is on."""
+
+    advice: list[Advice]
+    bedtime_reminder: bool
+    #: When the advice may next change with the clock alone (None: not with the clock).
+    until: dt.datetime | None
+
+
+def bedtime_reminder_on(user: Any) -> bool:
+    """Whether the person has the bedtime stretches' reminder on (one query)."""
+    return Reminder.objects.filter(
+        user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
+    ).exists()
+
+
+def moment_for(user: Any, now: dt.datetime, reminder: bool | None = None) -> Moment:
+    """The advice at `now` and the reminder (two small queries, one if `reminder` is given:
+    the advice rules look back NIGHTLY_WEEKS weeks at most)."""
+    rows = rows_with_moments(
+        CrampEntry.objects.filter(user=user, started_at__gt=now - dt.timedelta(weeks=NIGHTLY_WEEKS))
+        .order_by()
+        .values_list("started_at", "context", "lasted_minutes")
+    )
+    cramps = [Cramp(row[0], row[1] == Context.NIGHT, row[2]) for row in rows]
+    if reminder is None:  # asked whatever the cards say, so the queries stay the same
+        reminder = bedtime_reminder_on(user)
+    return Moment(advice(cramps, now), reminder, advice_changes_at(cramps, now))
+
+
+def insights_for(
+    user: Any, profile: Profile, now: dt.datetime, moment: Moment | None = None
+) -> Insights:
     """The last WEEKS weeks of the person's diary, and their bedtime stretching over the last
-    STRETCH_LOOKBACK_WEEKS weeks (four queries)."""
+    STRETCH_LOOKBACK_WEEKS weeks (three queries, and `moment_for`'s two unless given)."""
+    if moment is None:
+        moment = moment_for(user, now)
     zone = profile.zone
     today = profile.today(now)
-    since = profile.day_start(recent_weeks(today)[0])
+    first_week = recent_weeks(today)[0]
+    since = profile.day_start(first_week)
     lookback = profile.day_start(
         week_start(today) - dt.timedelta(weeks=STRETCH_LOOKBACK_WEEKS + STRETCH_WEEKS)
     )
-    all_rows = list(
-        CrampEntry.objects.filter(user=user, started_at__gte=lookback, started_at__lte=now)
-        .order_by()
-        .values_list("started_at", "muscle", "context", "lasted_minutes")
-    )
-    rows = [row for row in all_rows if row[0] >= since]
     stretched = Run.objects.filter(
         user=user,
         routine_slug=BEDTIME.slug,
         finished_at__isnull=False,
         ended_early=False,
         started_at__gte=lookback,
-    ).values_list("started_at", flat=True)
-    trial = stretch_trial(
-        (night_of(moment, zone) for moment in stretched.order_by()),
-        (row[0].astimezone(zone).date() for row in all_rows),
+    ).order_by()
+    nightly = nightly_weeks(
+        (night_of(moment, zone) for moment in moments_of(stretched.values_list("started_at"))),
         today,
     )
+    # The cramps of the charts, and of the stretching weeks and those before them.
+    first_day = min(first_week, trial_start(nightly)) if nightly else first_week
+    all_rows = rows_with_moments(
+        CrampEntry.objects.filter(
+            user=user, started_at__gte=profile.day_start(first_day), started_at__lte=now
+        )
+        .order_by()
+        .values_list("started_at", "muscle")
+    )
+    rows = [row for row in all_rows if row[0] >= since]
+    trial = None
+    if nightly:
+        trial = trial_of(nightly, (row[0].astimezone(zone).date() for row in all_rows))
     moments = [row[0] for row in rows]
     weeks = per_week(moments, zone, today)
     muscles = {value: 0 for value in Muscle.values}
@@ -117,18 +167,17 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
     rated = (
         Run.objects.filter(user=user, rating__isnull=False)
         .values("routine_title")
-        .annotate(average=Avg("rating"), ratings=Count("id"))
+        .annotate(average=Avg("rating"), ratings=Count("rating"))
         .order_by("-average", "-ratings", "routine_title")[:TOP_ROUTINES]
     )
-    cramps = [Cramp(row[0], row[2] == Context.NIGHT, row[3]) for row in rows]
-    cards = advice(cramps, now)
-    # Asked whatever the cards say, so the page's queries stay the same.
-    has_reminder = Reminder.objects.filter(
-        user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
-    ).exists()
+    cards = moment.advice
     offer_at = ""
     # Someone already stretching nightly is shown how it went instead.
-    if trial is None and not has_reminder and any(card.key == "nightly" for card in cards):
+    if (
+        trial is None
+        and not moment.bedtime_reminder
+        and any(card.key == "nightly" for card in cards)
+    ):
         offer_at = evening_time(profile).strftime("%H:%M")
     return Insights(
         weeks_chart=column_chart(
@@ -150,12 +199,6 @@ def insights_for(user: Any, profile: Profile, now: dt.datetime) -> Insights:
 
 
 @dataclass(frozen=True)
-class RunLine:
-    run: Run
-    minutes: float
-
-
-@dataclass(frozen=True)
 class History:
     runs: list[RunLine]
     streak: int
@@ -163,42 +206,48 @@ class History:
     minutes_chart: BarChart
 
 
-def _minutes(run: Run) -> float:
-    if run.finished_at is None:
+def _minutes(started: dt.datetime, finished: dt.datetime | None, paused_ms: int) -> float:
+    if finished is None:  # only finished runs are asked for
         return 0.0
-    spent = (run.finished_at - run.started_at).total_seconds() - run.total_paused_ms / 1000
+    spent = (finished - started).total_seconds() - paused_ms / 1000
     return max(0.0, spent / 60)
 
 
 def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
-    """Finished routines, the prevention streak and minutes per week (three queries)."""
+    """Finished routines, the prevention streak and minutes per week (three queries, each
+    answered from the runs' progress index, reading only the columns they need)."""
     zone = profile.zone
     today = profile.today(now)
-    fields = ("id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating")
-    finished = Run.objects.filter(user=user, finished_at__isnull=False).only(*fields)
-    recent = [
-        RunLine(run, _minutes(run))
-        for run in finished.filter(ended_early=False).order_by("-started_at")[:HISTORY_RUNS]
-    ]
+    finished = Run.objects.filter(user=user, finished_at__isnull=False).order_by()
+    recent = finished.filter(ended_early=False).order_by("-started_at")[:HISTORY_RUNS]
+    lines = run_lines(
+        (
+            (run_id, title, started, _minutes(started, ended, paused), rating)
+            for run_id, title, started, ended, paused, rating in recent.values_list(
+                "id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating"
+            )
+        ),
+        zone,
+    )
     since = profile.day_start(recent_weeks(today)[0])
-    window = list(finished.filter(started_at__gte=since).order_by())
+    window = rows_with_moments(
+        finished.filter(started_at__gte=since).values_list(
+            "started_at", "finished_at", "total_paused_ms"
+        ),
+        (0, 1),
+    )
     lookback = now - dt.timedelta(days=STREAK_LOOKBACK_DAYS)
-    prevention_days = {
-        moment.astimezone(zone).date()
-        for moment in Run.objects.filter(
-            user=user,
-            finished_at__isnull=False,
-            ended_early=False,
-            routine__purpose=Purpose.PREVENTION,
-            started_at__gte=lookback,
-        )
-        .order_by()
-        .values_list("started_at", flat=True)
-    }
-    days = streak(prevention_days, today)
-    minutes = sum_per_week([(run.started_at, _minutes(run)) for run in window], zone, today)
+    prevention = finished.filter(
+        ended_early=False, routine__purpose=Purpose.PREVENTION, started_at__gte=lookback
+    ).values_list("started_at", flat=True)
+    days = streak(local_days(moments_of(prevention), zone), today)
+    minutes = sum_per_week(
+        ((started, _minutes(started, ended, paused)) for started, ended, paused in window),
+        zone,
+        today,
+    )
     return History(
-        runs=recent,
+        runs=lines,
         streak=days,
         streak_capped=days >= STREAK_LOOKBACK_DAYS - 1,
         minutes_chart=column_chart(
@@ -209,4 +258,13 @@ def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
     )
 
 
-__all__ = ["WEEKS", "History", "Insights", "history_for", "insights_for"]
+__all__ = [
+    "WEEKS",
+    "History",
+    "Insights",
+    "Moment",
+    "bedtime_reminder_on",
+    "history_for",
+    "insights_for",
+    "moment_for",
+]

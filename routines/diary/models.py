@@ -96,7 +96,11 @@ class CrampEntry(models.Model):
                 name="cramp_context_known", condition=Q(context__in=[*Context.values, ""])
             ),
         ]
-        indexes = [models.Index(fields=["user", "-started_at"], name="cramp_user_recent")]
+        indexes = [
+            models.Index(fields=["user", "-started_at"], name="cramp_user_recent"),
+            # The diary's version (freshness.py): a person's latest change.
+            models.Index(fields=["user", "updated_at"], name="cramp_user_changed"),
+        ]
 
     def __str__(self) -> str:
         where = f"{self.get_muscle_display()} ({self.get_side_display()})"

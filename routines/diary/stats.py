@@ -66,6 +66,11 @@ def sum_per_week(
     return [(monday, totals.get(monday, 0)) for monday in mondays]
 
 
+def local_days(moments: Iterable[dt.datetime], zone: ZoneInfo) -> set[dt.date]:
+    """The local dates on which `moments` fall."""
+    return {m.astimezone(zone).date() for m in moments}
+
+
 def by_day_part(moments: Iterable[dt.datetime], zone: ZoneInfo) -> list[tuple[str, int]]:
     """How many of `moments` fall in each part of the local day (DAY_PARTS)."""
     hours = Counter(m.astimezone(zone).hour for m in moments)
@@ -143,6 +148,22 @@ def advice(cramps: Sequence[Cramp], now: dt.datetime) -> list[Advice]:
     return found
 
 
+def advice_changes_at(cramps: Sequence[Cramp], now: dt.datetime) -> dt.datetime | None:
+    """The first moment after `now` at which `advice(cramps, moment)` may say something else
+    than at `now`, with no cramp added or changed (None: never). A cramp enters the rules'
+    windows when it starts and leaves them LONG_CRAMP_SHOWN_FOR, or a whole number of weeks
+    up to NIGHTLY_WEEKS, later; `cramps` must hold every one that started less than
+    NIGHTLY_WEEKS weeks before `now` (and any after it)."""
+    week = dt.timedelta(days=7)
+    steps = (
+        dt.timedelta(0),
+        LONG_CRAMP_SHOWN_FOR,
+        *(n * week for n in range(1, NIGHTLY_WEEKS + 1)),
+    )
+    later = (c.started_at + step for c in cramps for step in steps)
+    return min((moment for moment in later if moment > now), default=None)
+
+
 # Bedtime stretching, before and after ---------------------------------------------------------
 
 #: The brief's bedtime routine is done nightly for 6 weeks before judging it; a week counts as
@@ -191,36 +212,38 @@ class StretchTrial:
         return self.cramps_after > 0 and not self.improved
 
 
-def stretch_trial(
-    stretch_nights: Iterable[dt.date], cramp_days: Iterable[dt.date], today: dt.date
-) -> StretchTrial | None:
-    """The latest run of at least STRETCH_WEEKS whole local weeks (Monday to Sunday, this
-    unfinished week left out), each with the bedtime routine on NIGHTS_A_WEEK nights or more,
-    within the last STRETCH_LOOKBACK_WEEKS weeks; None if there is none.
+def nightly_weeks(stretch_nights: Iterable[dt.date], today: dt.date) -> list[dt.date]:
+    """The Mondays (newest first) of the latest run of at least STRETCH_WEEKS whole local
+    weeks (Monday to Sunday, this unfinished week left out), each with the bedtime routine on
+    NIGHTS_A_WEEK nights or more, within the last STRETCH_LOOKBACK_WEEKS weeks; [] if none.
 
-    `stretch_nights`: the nights the routine was finished (`night_of`); `cramp_days`: the
-    local date of each cramp, one per cramp (repeats count)."""
+    `stretch_nights`: the nights the routine was finished (`night_of`)."""
     nights = Counter(week_start(day) for day in set(stretch_nights))
     this_week = week_start(today)
     weeks = [this_week - dt.timedelta(weeks=n) for n in range(1, STRETCH_LOOKBACK_WEEKS + 1)]
     run: list[dt.date] = []
-    found: list[dt.date] = []
     for monday in weeks:  # newest first
         if nights.get(monday, 0) >= NIGHTS_A_WEEK:
             run.append(monday)
             continue
         if len(run) >= STRETCH_WEEKS:
-            found = run
-            break
+            return run
         run = []
-    else:
-        if len(run) >= STRETCH_WEEKS:
-            found = run
-    if not found:
-        return None
+    return run if len(run) >= STRETCH_WEEKS else []
+
+
+def trial_start(found: Sequence[dt.date]) -> dt.date:
+    """The first day whose cramps a trial of the nightly weeks `found` counts (the weeks
+    before it are compared with it)."""
+    return found[-1] - dt.timedelta(weeks=STRETCH_WEEKS)
+
+
+def trial_of(found: Sequence[dt.date], cramp_days: Iterable[dt.date]) -> StretchTrial:
+    """The trial of the nightly weeks `found` (`nightly_weeks`, not empty); `cramp_days`: the
+    local date of each cramp, one per cramp (repeats count)."""
     began, last = found[-1], found[0]
     end = last + dt.timedelta(weeks=1)
-    before_from = began - dt.timedelta(weeks=STRETCH_WEEKS)
+    before_from = trial_start(found)
     cramps = list(cramp_days)
     return StretchTrial(
         began=began,
@@ -228,3 +251,14 @@ def stretch_trial(
         cramps_before=sum(1 for day in cramps if before_from <= day < began),
         cramps_after=sum(1 for day in cramps if began <= day < end),
     )
+
+
+def stretch_trial(
+    stretch_nights: Iterable[dt.date], cramp_days: Iterable[dt.date], today: dt.date
+) -> StretchTrial | None:
+    """The trial of the latest nightly weeks (`nightly_weeks`), None if there are none.
+
+    `stretch_nights`: the nights the routine was finished (`night_of`); `cramp_days`: the
+    local date of each cramp, one per cramp (repeats count)."""
+    found = nightly_weeks(stretch_nights, today)
+    return trial_of(found, cramp_days) if found else None

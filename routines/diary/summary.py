@@ -20,6 +20,7 @@ from django.db.models import Avg, Count
 
 from routines.accounts.models import Profile
 from routines.diary.models import Context, CrampEntry, Muscle, Side
+from routines.diary.moments import rows_with_moments
 from routines.diary.stats import WEEKS, per_week, recent_weeks, week_start
 from routines.player.models import Run
 from routines.reminders.models import Reminder
@@ -99,12 +100,27 @@ def _duration_group(minutes: int) -> str:
     return DURATIONS[-1][1]
 
 
-def summary_for(user: Any, profile: Profile, start: dt.date, end: dt.date) -> Summary:
-    """The summary of `start` to `end` (local dates, both included): three queries."""
+def reminders_in_use(user: Any) -> list[tuple[str, str]]:
+    """The person's reminders that are on: their titles and schedules, in words (one query)."""
+    return [
+        (reminder.title, schedule_words(reminder))
+        for reminder in Reminder.objects.filter(user=user, enabled=True).select_related("routine")
+    ]
+
+
+def summary_for(
+    user: Any,
+    profile: Profile,
+    start: dt.date,
+    end: dt.date,
+    reminders: list[tuple[str, str]] | None = None,
+) -> Summary:
+    """The summary of `start` to `end` (local dates, both included): three queries, or two
+    given the `reminders_in_use`."""
     zone = profile.zone
     since = profile.day_start(start)
     until = profile.day_start(end + dt.timedelta(days=1))
-    rows = list(
+    rows = rows_with_moments(
         CrampEntry.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
         .order_by()
         .values_list("started_at", "muscle", "side", "context", "lasted_minutes", "intensity")
@@ -120,13 +136,11 @@ def summary_for(user: Any, profile: Profile, start: dt.date, end: dt.date) -> Su
     routines = list(
         Run.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
         .values("routine_title")
-        .annotate(runs=Count("id"), rated=Count("rating"), average=Avg("rating"))
+        .annotate(runs=Count("*"), rated=Count("rating"), average=Avg("rating"))
         .order_by("-runs", "routine_title")
     )
-    reminders = [
-        (reminder.title, schedule_words(reminder))
-        for reminder in Reminder.objects.filter(user=user, enabled=True).select_related("routine")
-    ]
+    if reminders is None:
+        reminders = reminders_in_use(user)
     return Summary(
         start=start,
         end=end,
@@ -194,4 +208,12 @@ def csv_rows(user: Any, profile: Profile) -> Iterator[str]:
         )
 
 
-__all__ = ["WEEKS", "RangeForm", "Summary", "csv_rows", "default_range", "summary_for"]
+__all__ = [
+    "WEEKS",
+    "RangeForm",
+    "Summary",
+    "csv_rows",
+    "default_range",
+    "reminders_in_use",
+    "summary_for",
+]

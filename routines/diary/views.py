@@ -3,16 +3,20 @@ delete. Guests can use it on their device; their entries move to the account on 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,8 +24,16 @@ from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
 from routines.accounts.throttle import Limit, guest, over_limit
 from routines.diary.forms import CrampForm
-from routines.diary.insights import WEEKS, history_for, insights_for
+from routines.diary.freshness import CACHE, SECONDS, page_key
+from routines.diary.insights import (
+    WEEKS,
+    bedtime_reminder_on,
+    history_for,
+    insights_for,
+    moment_for,
+)
 from routines.diary.models import CrampEntry, Muscle, Side
+from routines.diary.rows import ENTRY_COLUMNS, entry_items
 from routines.diary.services import DiaryFull
 from routines.diary.sessions import (
     GuestDiaryFull,
@@ -31,7 +43,13 @@ from routines.diary.sessions import (
     person_zone,
     save_new,
 )
-from routines.diary.summary import RangeForm, csv_rows, default_range, summary_for
+from routines.diary.summary import (
+    RangeForm,
+    csv_rows,
+    default_range,
+    reminders_in_use,
+    summary_for,
+)
 from routines.player.sessions import owned_run
 
 #: Entries per page of the diary list.
@@ -77,12 +95,25 @@ def _form_page(
 @require_GET
 @never_cache
 def diary_list(request: HttpRequest) -> HttpResponse:
+    """The person's entries, newest first, a page at a time (kept rendered: freshness.py)."""
     zone = person_zone(request)
-    entries = entries_for(request).select_related("run")
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "zone": zone, "guest": not request.user.is_authenticated}
-    # The advice for a long cramp is said once a page: in full at the first such entry.
-    context["advice_at"] = next((e.pk for e in page if e.needs_seeing_today), None)
+    number = request.GET.get("page")
+
+    def listing() -> dict[str, Any]:
+        entries = entries_for(request).values_list(*ENTRY_COLUMNS)
+        page = Paginator(entries, PAGE_SIZE).get_page(number)
+        advice = lambda: render_to_string("diary/seen_today.html", request=request)  # noqa: E731
+        return {"page": page, "entries": entry_items(page.object_list, zone, advice)}
+
+    key = None
+    if request.user.is_authenticated:  # a guest's few entries are listed afresh
+        key = page_key(request.user, Profile.for_user(request.user), "list", number)
+    context = {
+        "listing": SimpleLazyObject(listing),
+        "key": key,
+        "seconds": SECONDS,
+        "guest": not request.user.is_authenticated,
+    }
     return render(request, "diary/list.html", context)
 
 
@@ -176,31 +207,52 @@ def delete_cramp(request: HttpRequest, pk: int) -> HttpResponse:
 @signed_in
 @never_cache
 def insights(request: HttpRequest) -> HttpResponse:
+    """Charts and advice from the diary. Kept rendered (freshness.py) until the diary or the
+    local date changes, or the clock reaches a moment when the advice may change."""
     profile = Profile.for_user(request.user)
-    data = insights_for(request.user, profile, timezone.now())
-    return render(request, "diary/insights.html", {"insights": data, "weeks": WEEKS})
+    now = timezone.now()
+    reminder = bedtime_reminder_on(request.user)
+    key = page_key(request.user, profile, "insights", profile.today(now), reminder)
+    kept = caches[CACHE].get(key)
+    if kept is not None and now < kept[1]:
+        content = kept[0]
+    else:
+        moment = moment_for(request.user, now, reminder)
+        data = insights_for(request.user, profile, now, moment)
+        context = {"insights": data, "weeks": WEEKS}
+        content = render_to_string("diary/insights.html#content", context, request)
+        until = now + dt.timedelta(seconds=SECONDS)
+        caches[CACHE].set(key, (content, min(until, moment.until or until)), SECONDS)
+    return render(request, "diary/insights.html", {"content": content})
 
 
 @require_GET
 @signed_in
 @never_cache
 def history(request: HttpRequest) -> HttpResponse:
+    """Finished routines, the streak and minutes per week (kept rendered: freshness.py)."""
     profile = Profile.for_user(request.user)
-    data = history_for(request.user, profile, timezone.now())
-    return render(
-        request, "diary/history.html", {"history": data, "weeks": WEEKS, "zone": profile.zone}
-    )
+    now = timezone.now()
+    context = {
+        "history": SimpleLazyObject(lambda: history_for(request.user, profile, now)),
+        "weeks": WEEKS,
+        "key": page_key(request.user, profile, "history", profile.today(now), tables=("runs",)),
+        "seconds": SECONDS,
+    }
+    return render(request, "diary/history.html", context)
 
 
 @require_GET
 @signed_in
 @never_cache
 def doctor_summary(request: HttpRequest) -> HttpResponse:
-    """The printable one-page summary; the range comes from the query (last 12 weeks if not)."""
+    """The printable one-page summary; the range comes from the query (last 12 weeks if not).
+    Kept rendered for the range asked (freshness.py)."""
     profile = Profile.for_user(request.user)
     today = profile.today(timezone.now())
     start, end = default_range(today)
     status = 200
+    asked = (request.GET.get("start"), request.GET.get("end"))
     if "start" in request.GET or "end" in request.GET:
         form = RangeForm(request.GET, today=today)
         if form.is_valid():
@@ -209,8 +261,18 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = RangeForm(initial={"start": start, "end": end}, today=today)
-    data = summary_for(request.user, profile, start, end)
-    context = {"summary": data, "form": form, "person": request.user, "today": today}
+    reminders = reminders_in_use(request.user)
+    context = {
+        "summary": SimpleLazyObject(
+            lambda: summary_for(request.user, profile, start, end, reminders)
+        ),
+        "form": form,
+        "person": request.user,
+        "today": today,
+        "key": page_key(request.user, profile, "summary", today, asked, reminders),
+        "form_key": repr((today, asked, request.META.get("SCRIPT_NAME", ""))),
+        "seconds": SECONDS,
+    }
     return render(request, "diary/summary.html", context, status=status)
 
 

@@ -118,6 +118,25 @@ class Run(models.Model):
         indexes = [
             # The home page: a signed-in person's recent runs, newest first.
             models.Index(fields=["user", "-started_at"], name="run_user_recent"),
+            # The diary's history, insights and summary (routines/diary/insights.py and
+            # summary.py): a person's runs by start time, with every column those pages read,
+            # so that they are answered from the index without reading each run's phases.
+            models.Index(
+                fields=[
+                    "user",
+                    "started_at",
+                    "finished_at",
+                    "ended_early",
+                    "total_paused_ms",
+                    "rating",
+                    "routine",
+                    "routine_slug",
+                    "routine_title",
+                ],
+                name="run_user_progress",
+            ),
+            # The diary's version (routines/diary/freshness.py): a person's latest change.
+            models.Index(fields=["user", "updated_at"], name="run_user_changed"),
         ]
 
     def __str__(self) -> str:
