@@ -303,6 +303,7 @@ def test_delete_asks_first_then_deletes(client_sam: Client, sam: AbstractBaseUse
 
     ask = client_sam.get(url)
     assert "Delete this cramp?" in main_text(ask)
+    assert '<button type="submit" class="button danger">Delete it</button>' in ask.content.decode()
     assert CrampEntry.objects.count() == 1
 
     response = client_sam.post(url)

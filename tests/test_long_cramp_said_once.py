@@ -82,6 +82,9 @@ def test_another_get_seen_today_sign_keeps_the_levels_action_and_its_detail(
     assert sign.level.action in text
     assert sign.detail in text
     assert text.count("urgent appointment") == 1
+    # What not to do until seen is the level's to say, once.
+    assert text.lower().count("do not stretch") == 1
+    assert "heat" not in sign.detail
 
 
 @pytest.mark.usefixtures("shipped")

@@ -538,6 +538,7 @@ def test_delete_asks_first_then_removes_the_reminder(
     page = owner_client.get(reverse("reminder_confirm_delete", args=[reminder.pk])).content.decode()
     assert "Delete this reminder?" in page
     assert f'action="/reminders/{reminder.pk}/delete/"' in page
+    assert '<button type="submit" class="button danger">Delete<' in page  # the alert colour
     assert Reminder.objects.filter(pk=reminder.pk).exists()
 
     response = owner_client.post(reverse("reminder_delete", args=[reminder.pk]))

@@ -459,8 +459,12 @@ def test_old_library_gets_the_new_wording_and_keeps_staff_edits() -> None:
     assert "kept 2 that staff had edited" in output
     assert "(edited by staff): claim medicines-that-can-cause-cramps, 2" in output
     assert "(edited by staff): step hamstring-cramp-relief" in output
-    revision = LibraryRevision.objects.get()
+    revision = LibraryRevision.objects.get(name="2026-12-long-cramp-get-seen-today")
     assert (revision.kept, revision.updated > 30) == (2, True)
+    # The later correction of the clot sign's detail leaves the staff's words too.
+    clot = LibraryRevision.objects.get(name="2026-12-clot-said-once")
+    assert (clot.kept, clot.updated) == (1, 0)
+    assert "(edited by staff): safety sign blood-clot-in-leg (detail)" in output
 
 
 @pytest.mark.django_db

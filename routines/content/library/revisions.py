@@ -409,4 +409,23 @@ LONG_CRAMP_AND_HONEST_HEADINGS = Revision(
     ),
 )
 
-REVISIONS: tuple[Revision, ...] = (LONG_CRAMP_AND_HONEST_HEADINGS,)
+#: 2026-12. The blood-clot sign's detail no longer repeats its level's "do not stretch,
+#: massage or heat the leg", which the same page already says.
+CLOT_SAID_ONCE = Revision(
+    "2026-12-clot-said-once",
+    (
+        Change(
+            SafetySign,
+            {"key": "blood-clot-in-leg"},
+            {
+                "detail": (
+                    "This can be a blood clot in a deep vein (DVT), which needs checking the "
+                    "same day. Do not stretch, massage or heat the leg in the meantime.",
+                    _sign("blood-clot-in-leg").detail,
+                )
+            },
+        ),
+    ),
+)
+
+REVISIONS: tuple[Revision, ...] = (LONG_CRAMP_AND_HONEST_HEADINGS, CLOT_SAID_ONCE)

@@ -98,8 +98,7 @@ SAFETY_SIGNS: tuple[SafetySignData, ...] = (
         level=TODAY,
         text=("One leg is swollen, warm, red or darkened and painful, or has hard, sore veins"),
         detail=(
-            "This can be a blood clot in a deep vein (DVT), which needs checking the same day. "
-            "Do not stretch, massage or heat the leg in the meantime."
+            "This can be a blood clot in a deep vein (DVT), which needs checking the same day."
         ),
         order=1,
         sources=("S26", "S1"),
