@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 from .people import signed_in
 
@@ -19,12 +19,22 @@ def record_console_errors(page: Page) -> list[str]:
     """A list that gathers, from now on, the page's console errors (each with where it came
     from) and uncaught exceptions: a CSP violation, a script error, a failed request."""
     errors: list[str] = []
-    page.on(
-        "console",
-        lambda msg: errors.append(f"{msg.text} {msg.location}") if msg.type == "error" else None,
-    )
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type == "error" and not _offline_tab_icon(msg):
+            errors.append(f"{msg.text} {msg.location}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
+
+
+def _offline_tab_icon(msg: ConsoleMessage) -> bool:
+    """Chromium fetches the tab's icon whenever it likes, after the page has loaded: in a test
+    that has put the browser offline, that fetch can fail. It is the browser's, not the app's."""
+    return "ERR_INTERNET_DISCONNECTED" in msg.text and str(msg.location.get("url", "")).endswith(
+        "/favicon.ico"
+    )
 
 
 def shot(
