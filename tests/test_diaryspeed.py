@@ -23,9 +23,9 @@ from routines.content.models import Purpose
 from routines.diary.freshness import diary_version
 from routines.diary.models import CrampEntry
 from routines.diary.moments import moments_of, rows_with_moments
-from routines.diary.rows import UrlFor
 from routines.diary.stats import Cramp, advice, advice_changes_at
 from routines.player.models import Run
+from routines.reminders.words import pk_url
 
 from .factories import make_routine
 from .helpers.html import main_text
@@ -255,12 +255,12 @@ def test_urls_made_once_a_page_are_the_ones_reverse_makes() -> None:
     try:
         for prefix in ("/", "/unknot/"):
             set_script_prefix(prefix)
-            assert UrlFor("diary_edit", "pk")(42) == reverse("diary_edit", args=[42])
-            runs = UrlFor("run_detail", "run_id", uuid.uuid4())
+            assert pk_url("diary_edit", "pk")(42) == reverse("diary_edit", args=[42])
+            runs = pk_url("run_detail", "run_id", uuid.uuid4())
             assert runs(run_id) == reverse("run_detail", args=[run_id])
         set_script_prefix("/app1/")  # the stand-in 1 shows twice: refused, never a wrong URL
         with pytest.raises(ValueError, match="Cannot make"):
-            UrlFor("diary_edit", "pk", 1)
+            pk_url("diary_edit", "pk", 1)
     finally:
         clear_script_prefix()
 

@@ -22,7 +22,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from routines.accounts.models import Profile
-from routines.reminders.dispatch import DEFERRED, TIMED_OUT
 from routines.reminders.models import (
     DeliveryAttempt,
     DeliveryResult,
@@ -33,6 +32,8 @@ from routines.reminders.models import (
     ReminderKind,
     ScheduleKind,
 )
+from routines.reminders.outcomes import DEFERRED
+from routines.reminders.push import TIMED_OUT
 
 from .helpers.listeners import Listener
 from .helpers.workers import WorkerProcess, worker_env

@@ -1,10 +1,9 @@
 """What the diary list and the history show of each entry or run, made once per page in Python.
 
 The list's items are HTML made here with format_html (every value escaped), the history's
-lines strings the template prints: no `{% url %}`, date filter, model method or template node
-per row (with 50 rows a page, those were most of the page's time). The text is what the
-template filters wrote before: `date:"D j M Y, H:i"` in the person's zone, with Django's
-(translatable) names of days and months.
+lines strings the template prints: URLs reversed once a page (`pk_url`) and no template node
+per row (with 50 rows a page, those were most of the page's time). Moments are formatted by
+`date_format`, as the templates' `date` filter did, in the person's zone.
 """
 
 from __future__ import annotations
@@ -16,56 +15,25 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.urls import reverse
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from routines.diary.models import Context, Muscle, Side
 from routines.diary.rules import needs_seeing_today
+from routines.reminders.words import pk_url
 
-#: Stand-ins reversed once per page; each row's URL is the result with its own key put in.
-_SAMPLE_PK = 900_000_001
-_SAMPLE_UUID = UUID("00000000-0000-4000-8000-0000000c0ffe")
+#: A run id no run has: the run URLs are reversed once with it (`pk_url`).
+_RUN_MARK = UUID("00000000-0000-4000-8000-0000000c0ffe")
 
 MUSCLES = dict(Muscle.choices)
 SIDES = {value: str(label).lower() for value, label in Side.choices}
 CONTEXTS = {value: str(label).lower() for value, label in Context.choices}
+#: How the list and the history show a moment, as the `date` filter did in their templates.
+WITH_YEAR, WITHOUT_YEAR = "D j M Y, H:i", "D j M, H:i"
 
 
-class UrlFor:
-    """The URLs of one route for many objects, reversed once: `UrlFor("diary_edit", "pk")(7)`.
-    Made per request, so a script prefix (SCRIPT_NAME) is honoured as `reverse` would."""
-
-    def __init__(self, name: str, kwarg: str, sample: Any = _SAMPLE_PK) -> None:
-        url = reverse(name, kwargs={kwarg: sample})
-        head, found, tail = url.partition(str(sample))
-        if not found or str(sample) in tail:
-            raise ValueError(f"Cannot make {name}'s URLs from {url}.")
-        self.head, self.tail = head, tail
-
-    def __call__(self, key: object) -> str:
-        return f"{self.head}{key}{self.tail}"
-
-
-class LocalTime:
-    """Formats moments in one zone as the `date` filter does, with the active language's names
-    of days and months looked up once."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        self.days = [str(WEEKDAYS_ABBR[n]) for n in range(7)]
-        self.months = [""] + [str(MONTHS_3[n]).title() for n in range(1, 13)]
-
-    def day_and_time(self, local: dt.datetime, *, year: bool) -> str:
-        """`D j M Y, H:i` (or `D j M, H:i` without the year) of a local datetime."""
-        day = f"{self.days[local.weekday()]} {local.day} {self.months[local.month]}"
-        if year:
-            day = f"{day} {local.year}"
-        return f"{day}, {local.hour:02}:{local.minute:02}"
-
-
-#: The columns of CrampEntry that `entry_rows` reads, in its order.
+#: The columns of CrampEntry that `entry_items` reads, in its order.
 ENTRY_COLUMNS = (
     "pk",
     "started_at",
@@ -104,9 +72,8 @@ def entry_items(
     """The diary list's entries (`ENTRY_COLUMNS` tuples) as HTML list items. The "get seen
     today" advice (`seen_today`, asked for only if needed) is said in full under the page's
     first long cramp; the others link to it, so the page says it once."""
-    times = LocalTime(zone)
-    edit, delete = UrlFor("diary_edit", "pk"), UrlFor("diary_delete", "pk")
-    run_url = UrlFor("run_detail", "run_id", _SAMPLE_UUID)
+    edit, delete = pk_url("diary_edit"), pk_url("diary_delete")
+    run_url = pk_url("run_detail", "run_id", _RUN_MARK)
     advised = False
     made = []
     for pk, started, muscle, side, intensity, lasted, context, helped, run_id, title in rows:
@@ -125,7 +92,7 @@ def entry_items(
                 f"{MUSCLES[muscle]}, {SIDES[side]}",
                 intensity,
                 local.isoformat(),
-                times.day_and_time(local, year=True),
+                date_format(local, WITH_YEAR),
                 meta,
                 format_html("<p>Helped: {}</p>", helped) if helped else "",
                 format_html('<p><a href="{}">{}</a></p>', run_url(run_id), title) if run_id else "",
@@ -152,13 +119,12 @@ def run_lines(
     rows: Iterable[tuple[UUID, str, dt.datetime, float, int | None]], zone: ZoneInfo
 ) -> list[RunLine]:
     """The history's finished routines from (id, title, started, minutes, rating)."""
-    times = LocalTime(zone)
-    url = UrlFor("run_detail", "run_id", _SAMPLE_UUID)
+    url = pk_url("run_detail", "run_id", _RUN_MARK)
     return [
         RunLine(
             url(run_id),
             title,
-            times.day_and_time(started.astimezone(zone), year=False),
+            date_format(started.astimezone(zone), WITHOUT_YEAR),
             minutes,
             rating,
         )

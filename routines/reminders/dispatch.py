@@ -1,5 +1,6 @@
-"""Sending the claimed occurrences' pushes fairly (the Dispatcher), and recording each answer
-as it comes: a pass's report, a claim, one push job, the retry backoff."""
+"""Sending the claimed occurrences' pushes fairly (the Dispatcher) and recording each answer as
+it comes (what an answer means for its occurrence is in outcomes.py): a pass's report, a claim,
+one push job."""
 
 from __future__ import annotations
 
@@ -13,28 +14,28 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from routines.reminders.models import (
     DeliveryAttempt,
     DeliveryResult,
     Occurrence,
-    OccurrenceStatus,
     PushSubscription,
 )
 from routines.reminders.notifications import notification_payload
-from routines.reminders.push import attempt_push, encode_payload, record_attempts
+from routines.reminders.outcomes import (
+    deferred_attempt,
+    failed_to_send,
+    mark,
+    record,
+)
+from routines.reminders.push import TIMED_OUT, attempt_push, encode_payload
 
 logger = logging.getLogger(__name__)
-
-#: The longest wait before a retry, whatever the backoff or Retry-After says.
-MAX_RETRY_DELAY_SECONDS = 3600
 
 
 @dataclass
@@ -99,15 +100,6 @@ class Job:
         return urlsplit(self.subscription.endpoint).netloc.lower()
 
 
-def _backoff(attempt_number: int, retry_after: float | None) -> dt.timedelta:
-    """Exponential backoff from the base (1x, 2x, 4x...), or longer if the service asked."""
-    base = settings.REMINDERS_RETRY_BASE_SECONDS
-    seconds = base * 2 ** (attempt_number - 1)
-    if retry_after is not None:
-        seconds = max(seconds, retry_after)
-    return dt.timedelta(seconds=min(seconds, MAX_RETRY_DELAY_SECONDS))
-
-
 #: One person's occurrences a worker holds at once (the rest wait for a later pass).
 PERSON_OPEN_OCCURRENCES = 3
 #: A pass that is not draining stops waiting for answers after this long without one: the
@@ -117,8 +109,6 @@ PASS_WAIT_SECONDS = 0.05
 #: Answers are recorded this many at a time, or after this long, whichever comes first.
 RECORD_GROUP = 64
 RECORD_GATHER_SECONDS = 0.01
-TIMED_OUT = "The push service did not answer."
-DEFERRED = "Deferred: this device's push service timed out recently."
 
 
 @dataclass
@@ -424,7 +414,7 @@ class Dispatcher:
                 continue
             slow_until = self.slow_until.get(job.subscription.pk, 0.0)
             if slow_until > now:
-                self._done(job, _deferred(job, slow_until - now))
+                self._done(job, deferred_attempt(job, slow_until - now))
                 continue
             person = job.subscription.user_id
             if self.person_busy[person] >= person_limit or job.subscription.pk in self.device_busy:
@@ -453,7 +443,7 @@ class Dispatcher:
                 attempt = future.result()
             except Exception as error:  # a bug, not a delivery failure: retried like one
                 logger.exception("A push could not be sent")
-                attempt = _failed_to_send(job, error)
+                attempt = failed_to_send(job, error)
             if getattr(attempt, "timed_out", False):
                 self.slow_until[job.subscription.pk] = (
                     time.monotonic() + settings.PUSH_SLOW_DEVICE_BACKOFF_SECONDS
@@ -483,8 +473,8 @@ class Dispatcher:
         try:
             with transaction.atomic():
                 if attempts:
-                    _record(attempts)
-                counts = _mark(complete) if complete else Counter()
+                    record(attempts)
+                counts = mark(complete) if complete else Counter()
         except BaseException:
             with self.lock:  # kept for the next call, ahead of what came in meanwhile
                 self.finished[:0] = finished
@@ -513,114 +503,3 @@ class Dispatcher:
             for opened, _ in complete:
                 self.open.pop(opened.occurrence.pk, None)
             self._dispatch()
-
-
-def _record(attempts: list[DeliveryAttempt]) -> None:
-    """Save the attempts (inside the caller's transaction). An occurrence deleted meanwhile
-    (its reminder or its owner was deleted) keeps its attempts, unlinked; the others are
-    locked until they are in."""
-    still_there = set(
-        Occurrence.objects.select_for_update()
-        .filter(pk__in=sorted({a.occurrence_id for a in attempts}))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    for attempt in attempts:
-        if attempt.occurrence_id not in still_there:
-            attempt.occurrence = None
-    record_attempts(attempts)
-
-
-def _failed_to_send(job: Job, error: Exception) -> DeliveryAttempt:
-    attempt = DeliveryAttempt(
-        occurrence=job.occurrence,
-        subscription=job.subscription,
-        endpoint=job.subscription.endpoint,
-        at=timezone.now(),
-        result=DeliveryResult.RETRY,
-        detail=f"Could not send: {error!r}"[:300],
-    )
-    attempt.retry_after = None
-    return attempt
-
-
-def _deferred(job: Job, seconds: float) -> DeliveryAttempt:
-    attempt = DeliveryAttempt(
-        occurrence=job.occurrence,
-        subscription=job.subscription,
-        endpoint=job.subscription.endpoint,
-        at=timezone.now(),
-        result=DeliveryResult.RETRY,
-        detail=DEFERRED,
-    )
-    attempt.retry_after = seconds
-    attempt.deferred = True
-    return attempt
-
-
-def _mark(complete: list[tuple[_Open, list[DeliveryAttempt | None]]]) -> Counter[str]:
-    """Mark occurrences that have every answer (each with its outcome): sent, in the app
-    only, retry, failed, or released (pushes left unstarted: the next pass sends to those
-    devices only). Call inside a transaction; returns how many of each."""
-    now = timezone.now()
-    sent: list[_Open] = []
-    in_app: list[_Open] = []
-    failed: list[_Open] = []
-    released: list[_Open] = []
-    retries: list[tuple[_Open, dt.timedelta]] = []
-    for opened, outcome in complete:
-        occurrence = opened.occurrence
-        results_now = {a.result for a in outcome if a is not None}
-        if None in outcome:
-            released.append(opened)
-        elif DeliveryResult.DELIVERED in results_now or opened.earlier_delivered:
-            sent.append(opened)
-        elif DeliveryResult.RETRY in results_now:
-            number = occurrence.attempts + 1
-            if number >= settings.REMINDERS_MAX_ATTEMPTS:
-                failed.append(opened)
-            else:
-                waits = [a.retry_after for a in outcome if a and a.retry_after is not None]
-                retries.append((opened, _backoff(number, max(waits, default=None))))
-        elif DeliveryResult.FAILED in results_now or opened.done_before:
-            failed.append(opened)
-        else:  # no device, or every device is gone: the app shows it
-            in_app.append(opened)
-
-    def mine(group: list[_Open]) -> Any:
-        claims: dict[tuple[str, dt.datetime], list[int]] = defaultdict(list)
-        for o in group:
-            claims[(o.held.worker_id, o.held.until)].append(o.occurrence.pk)
-        query = Q(pk__in=[])
-        for (worker_id, until), pks in claims.items():
-            query |= Q(pk__in=pks, claimed_by=worker_id, claimed_until=until)
-        return Occurrence.objects.filter(query, status=OccurrenceStatus.PENDING)
-
-    if sent or in_app:
-        mine(sent + in_app).update(
-            status=OccurrenceStatus.SENT,
-            sent_at=now,
-            claimed_until=None,
-            retry_at=None,
-            attempts=F("attempts") + 1,
-        )
-    if failed:
-        mine(failed).update(
-            status=OccurrenceStatus.FAILED,
-            claimed_until=None,
-            retry_at=None,
-            attempts=F("attempts") + 1,
-        )
-    for opened, wait_for in retries:
-        mine([opened]).update(
-            claimed_until=None, retry_at=now + wait_for, attempts=F("attempts") + 1
-        )
-    if released:
-        mine(released).update(claimed_until=None)
-    return Counter(
-        sent=len(sent) + len(in_app),
-        in_app=len(in_app),
-        failed=len(failed),
-        retry=len(retries),
-        released=len(released),
-    )

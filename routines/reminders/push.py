@@ -48,6 +48,10 @@ from routines.reminders.models import DeliveryAttempt, DeliveryResult, PushSubsc
 
 logger = logging.getLogger(__name__)
 
+#: An attempt's detail when the push service did not answer within the deadline (the worker
+#: backs off from such a device).
+TIMED_OUT = "The push service did not answer."
+
 #: Push services accept at most 4096 bytes of encrypted body. aes128gcm adds a 86-byte header
 #: (salt, record size, key id length, the 65-byte key), a 16-byte tag and a 1-byte padding
 #: delimiter, which leaves 3993 bytes for the JSON.
@@ -449,7 +453,7 @@ def attempt_push(
         return _from_error(attempt, exc)
     except TimeoutError:
         attempt.timed_out = True
-        return _outcome(attempt, DeliveryResult.RETRY, None, "The push service did not answer.")
+        return _outcome(attempt, DeliveryResult.RETRY, None, TIMED_OUT)
     except (OSError, http.client.HTTPException) as exc:
         return _outcome(attempt, DeliveryResult.RETRY, None, f"Network error: {exc}")
     except Exception as exc:  # bad keys in the subscription, a key the library refuses

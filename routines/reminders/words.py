@@ -84,17 +84,19 @@ def local_date(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
 
-#: A pk no reminder has: the row URLs are reversed once with it, then filled in per row.
+#: A pk no row has: the row URLs are reversed once with it, then filled in per row.
 _PK_MARK = 9_876_543_210_123
 
 
-def pk_url(name: str) -> Callable[[int], str]:
-    """`reverse(name, kwargs={"pk": pk})` for any pk, with one reversal in all: a page with
-    many rows reverses each of their URLs once, not once per row."""
-    head, mark, tail = reverse(name, kwargs={"pk": _PK_MARK}).partition(str(_PK_MARK))
-    if not mark:
-        raise ValueError(f"The URL {name!r} has no pk in its path.")
-    return lambda pk: f"{head}{pk}{tail}"
+def pk_url(name: str, kwarg: str = "pk", mark: object = _PK_MARK) -> Callable[[object], str]:
+    """`reverse(name, kwargs={kwarg: key})` for any key, with one reversal in all: a page with
+    many rows reverses each of their URLs once, not once per row. `mark` is a key no row has,
+    of the type the route takes (a UUID for a UUID route)."""
+    url = reverse(name, kwargs={kwarg: mark})
+    head, found, tail = url.partition(str(mark))
+    if not found or str(mark) in tail:
+        raise ValueError(f"Cannot make {name}'s URLs from {url}.")
+    return lambda key: f"{head}{key}{tail}"
 
 
 @dataclass(frozen=True)
