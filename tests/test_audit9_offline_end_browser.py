@@ -19,7 +19,6 @@ from routines.content.library.safety import LONG_CRAMP_ADVICE
 from routines.player.models import Run
 
 from .factories import make_routine
-from .helpers.html import page_text
 from .test_offline_browser import freeze_page_clock, installed
 
 pytestmark = pytest.mark.django_db(transaction=True)
