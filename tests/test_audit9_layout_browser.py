@@ -108,15 +108,16 @@ def person(shipped_library: None) -> AbstractBaseUser:
 
 
 def finished_run(user: AbstractBaseUser, slug: str = "calf-cramp-relief") -> Run:
-    """A run done to the end (each phase's Next), through the views as a phone would."""
+    """A run done to the end (Done on each phase), through the views as a phone would."""
     client = Client()
     client.force_login(user)
     client.post(reverse("start_run", args=[slug]), {"safety": "clear"})
     run = Run.objects.filter(user=user).latest("started_at")
     for phase in range(len(run.phase_list())):
-        client.post(reverse("run_control", args=[run.id]), {"action": "next", "phase": phase})
+        client.post(reverse("run_control", args=[run.id]), {"action": "done", "phase": phase})
     run.refresh_from_db()
     assert run.finished_at is not None and not run.ended_early
+    assert run.skipped == []
     return run
 
 
