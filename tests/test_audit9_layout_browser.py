@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -108,13 +109,16 @@ def person(shipped_library: None) -> AbstractBaseUser:
 
 
 def finished_run(user: AbstractBaseUser, slug: str = "calf-cramp-relief") -> Run:
-    """A run done to the end (Done on each phase), through the views as a phone would."""
+    """A run that ran to its end on its own (every step timed, nothing skipped), started an
+    hour ago and read now, through the views as a phone would."""
     client = Client()
     client.force_login(user)
-    client.post(reverse("start_run", args=[slug]), {"safety": "clear"})
-    run = Run.objects.filter(user=user).latest("started_at")
-    for phase in range(len(run.phase_list())):
-        client.post(reverse("run_control", args=[run.id]), {"action": "done", "phase": phase})
+    with time_machine.travel(timezone.now() - dt.timedelta(hours=1), tick=False) as traveller:
+        client.post(reverse("start_run", args=[slug]), {"safety": "clear"})
+        run = Run.objects.filter(user=user).latest("started_at")
+        assert all(phase.duration_ms for phase in run.phase_list())
+        traveller.shift(dt.timedelta(hours=1))
+        assert "Did it help?" in client.get(run.get_absolute_url()).content.decode()
     run.refresh_from_db()
     assert run.finished_at is not None and not run.ended_early
     assert run.skipped == []
