@@ -30,6 +30,7 @@ from routines.reminders.models import Reminder
 from .factories import make_routine
 from .helpers.axe import axe_violations
 from .helpers.browser import record_console_errors, sign_in_browser
+from .helpers.layout import covered
 from .helpers.people import make_user
 from .helpers.reminders import make_reminder
 from .test_layout_browser import (
@@ -265,3 +266,20 @@ def test_the_later_pages_have_no_axe_violations(
         if problems := axe_violations(phone):
             found[url] = problems
     assert found == {}, found
+
+
+def test_at_360x640_nothing_on_the_safety_check_hides_under_its_start_bar(
+    browser: Browser, contexts: list[BrowserContext], live_server: Any, shipped_library: None
+) -> None:
+    """The safety check has a sticky "None of these: start" bar, as a routine page has: each
+    sign, the "See a doctor soon" list and every link stop above it when scrolled to."""
+    context = phone_context(browser, 360, 640)
+    contexts.append(context)
+    page = context.new_page()
+    for slug in ("calf-cramp-relief", "foot-cramp-relief"):
+        page.goto(f"{live_server.url}/routines/{slug}/check/")
+        page.locator("main details summary").first.click()  # "See a doctor soon" opened
+        expect(page.locator("main details").first).to_have_attribute("open", "")
+        targets = "main a[href], main summary, main button:not(.start-bar *), main label"
+        assert page.locator(targets).count() >= 8  # seven signs, the summary, the voice box
+        assert covered(page, targets) == [], slug
