@@ -9,6 +9,7 @@ emergency number."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -122,3 +123,25 @@ def test_the_help_page_follows_a_level_edit_at_once(
         level.save()
     section = today_section(client)
     assert LONG_CRAMP_ADVICE in section
+
+
+def test_rewording_the_closing_advice_is_a_new_offline_version(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offline end screen carries the 10-minute rule from code (player/after_note.html):
+    a release that rewords it changes the service worker's version, so no phone keeps the old
+    words offline; the same words give the same version."""
+
+    def version() -> str:
+        first = client.get("/sw.js").content.decode().partition("\n")[0]
+        return json.loads(first.removeprefix("const PRECACHE = ").removesuffix(";"))["version"]
+
+    before = version()
+    assert version() == before
+    monkeypatch.setattr(
+        "routines.content.templatetags.unknot.LONG_CRAMP_ADVICE", "Reworded advice."
+    )
+    after = version()
+    assert after != before
+    offline = client.get(reverse("offline_run")).content.decode()
+    assert "Reworded advice." in offline
