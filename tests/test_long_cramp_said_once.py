@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from routines.content.library.safety import LONG_CRAMP_ADVICE, LONG_CRAMP_KEY
+from routines.content.library.safety import LONG_CRAMP_ADVICE, LONG_CRAMP_KEY, LONG_CRAMP_RULE
 from routines.content.models import Purpose, Routine, SafetySign
 from routines.diary.models import CrampEntry
 from routines.player.models import Run
@@ -134,8 +134,14 @@ def test_the_last_step_and_the_summary_each_say_it_once(
 
 @pytest.mark.usefixtures("shipped")
 def test_the_warning_signs_state_the_rule_once(client: Client) -> None:
+    # The rule once, and how to get seen once: the level's action says how, above the sign
+    # (tests/test_audit9_help_said_once.py).
     text = page_text(client.get(reverse("get_help")).content.decode())
-    assert text.count(LONG_CRAMP_ADVICE) == 1
+    assert text.count(LONG_CRAMP_RULE) == 1
+    assert {k: v for k, v in said(text).items() if k != LONG_CRAMP_ADVICE} == {
+        "urgent appointment": 1,
+        "NHS 111": 1,
+    }
 
 
 def test_a_step_that_repeats_no_note_word_for_word_is_listed_whole(db: None) -> None:

@@ -25,7 +25,12 @@ from django.utils.html import escape
 
 from routines.content.library import LEARN_ARTICLES, ROUTINES, load_library
 from routines.content.library.revisions import REVISIONS
-from routines.content.library.safety import LONG_CRAMP_ADVICE, LONG_CRAMP_KEY
+from routines.content.library.safety import (
+    LONG_CRAMP_ADVICE,
+    LONG_CRAMP_KEY,
+    LONG_CRAMP_RULE,
+    NOT_AN_EMERGENCY,
+)
 from routines.content.models import (
     Claim,
     Disclaimer,
@@ -268,7 +273,14 @@ def test_help_page_lists_the_long_cramp_under_get_seen_today(client: Client) -> 
     assert today and emergency
     assert "10 minutes" in page_text(today.group(0))
     assert "10 minutes" not in page_text(emergency.group(0))
-    assert_right_sized(page_text(today.group(0)))
+    # The rule, under the level's action that says how to get seen (said once: the sign
+    # leaves out its own copy of how, see SafetySign.detail_under).
+    section = page_text(today.group(0))
+    level = TriageLevel.objects.get(slug="today")
+    assert section.index(level.action) < section.index(f"{LONG_CRAMP_RULE}.")
+    for sentence in sentences_about_long_cramps(section):
+        assert not EMERGENCY_NUMBERS.search(sentence), sentence
+    assert NOT_AN_EMERGENCY in section
 
 
 @pytest.mark.usefixtures("shipped")

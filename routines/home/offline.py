@@ -20,6 +20,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.cache import cache
 from django.template import engines
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -165,7 +166,14 @@ def _service_worker_source() -> bytes:
         return file.read()
 
 
-def _build_precache(source: bytes) -> Precache:
+def _page_words() -> str:
+    """The words the saved player page carries from code rather than the content: the
+    summary's closing advice (player/after_note.html, the 10-minute rule). A release that
+    rewords it is a new version, so phones do not keep the old words offline."""
+    return render_to_string("player/after_note.html")
+
+
+def _build_precache(source: bytes, words: str) -> Precache:
     payloads = routine_payloads()
     pages = [reverse("home"), reverse("routine_list"), reverse("get_help"), reverse("offline")]
     pages += [reverse("offline_run"), reverse("manifest")]
@@ -193,7 +201,7 @@ def _build_precache(source: bytes) -> Precache:
         "slug", "title", "action", "call_numbers", "stops_routine", "order"
     )
     digest = hashlib.blake2b(digest_size=10)
-    for part in (source, json.dumps([urls, pictures, payloads, signs], default=str)):
+    for part in (source, json.dumps([urls, pictures, payloads, signs, words], default=str)):
         digest.update(part if isinstance(part, bytes) else part.encode())
     return Precache(
         version=digest.hexdigest(),
@@ -220,11 +228,12 @@ def precache(source: bytes | None = None) -> Precache:
     """What the service worker precaches, cached until the content or sw.js changes (the same
     in every process: it is computed from the database and the files, never from the cache)."""
     source = _service_worker_source() if source is None else source
-    digest = hashlib.blake2b(source, digest_size=8).hexdigest()
+    words = _page_words()
+    digest = hashlib.blake2b(source + words.encode(), digest_size=8).hexdigest()
     key = f"unknot:precache:{content_version()}:{digest}"
     found = cache.get(key)
     if found is None:
-        found = _build_precache(source)
+        found = _build_precache(source, words)
         cache.set(key, found, 3600)
     return found
 

@@ -89,6 +89,18 @@ def day_label(date: dt.date, today: dt.date) -> str:
     return f"{date:%a} {date.day} {date:%b}"
 
 
+def week_days(
+    first: dt.date, today: dt.date, counts: dict[dt.date, int], goal: int | None
+) -> list[Day]:
+    """Each day from `first` to `today` with its glasses and its label ("Today", "Tue 3 Mar"):
+    the one way a person's and a guest's week are made."""
+    dates = [first + dt.timedelta(days=offset) for offset in range((today - first).days + 1)]
+    return [
+        Day(date=date, glasses=counts.get(date, 0), goal=goal, label=day_label(date, today))
+        for date in dates
+    ]
+
+
 def hydration_summary(
     user: Any, profile: Profile, now: dt.datetime, *, week: bool = True
 ) -> Hydration:
@@ -99,11 +111,7 @@ def hydration_summary(
     else:  # today only (the home page): a plain sum, no grouping by local day
         counts = {today: glasses_on(user, profile, today)}
     goal = None if profile.fluid_restriction else profile.hydration_goal
-    dates = [first + dt.timedelta(days=offset) for offset in range((today - first).days + 1)]
-    days = [
-        Day(date=date, glasses=counts.get(date, 0), goal=goal, label=day_label(date, today))
-        for date in dates
-    ]
+    days = week_days(first, today, counts, goal)
     return Hydration(
         today=days[-1],
         week=days if week else [],
@@ -159,8 +167,7 @@ def guest_hydration(session: SessionBase, now: dt.datetime, *, week: bool = True
         day = dt.datetime.fromtimestamp(stamp, zone).date()
         counts[day] = counts.get(day, 0) + 1
     first = today - dt.timedelta(days=WEEK_DAYS - 1) if week else today
-    dates = [first + dt.timedelta(days=offset) for offset in range((today - first).days + 1)]
-    days = [Day(date=date, glasses=counts.get(date, 0), goal=None) for date in dates]
+    days = week_days(first, today, counts, None)
     return Hydration(
         today=days[-1], week=days if week else [], goal=None, restricted=False, guest=True
     )

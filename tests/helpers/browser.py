@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -29,12 +30,16 @@ def record_console_errors(page: Page) -> list[str]:
     return errors
 
 
+#: The tab icons a page names (templates/base.html): /favicon.ico and img/icon.svg.
+_TAB_ICON = re.compile(r"/(favicon\.ico|static/img/icon(\.[0-9a-f]+)?\.svg)$")
+
+
 def _offline_tab_icon(msg: ConsoleMessage) -> bool:
     """Chromium fetches the tab's icon whenever it likes, after the page has loaded: in a test
-    that has put the browser offline, that fetch can fail. It is the browser's, not the app's."""
-    return "ERR_INTERNET_DISCONNECTED" in msg.text and str(msg.location.get("url", "")).endswith(
-        "/favicon.ico"
-    )
+    that has put the browser offline, that fetch can fail. It is the browser's, not the app's
+    (the favicon, or the SVG icon the page names)."""
+    url = str(msg.location.get("url", ""))
+    return "ERR_INTERNET_DISCONNECTED" in msg.text and bool(_TAB_ICON.search(url))
 
 
 def shot(

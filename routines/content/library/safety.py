@@ -13,11 +13,13 @@ TODAY = "today"
 SOON = "soon"
 
 LONG_CRAMP_KEY = "cramp-over-ten-minutes"
-LONG_CRAMP_ADVICE = (
-    "If a cramp lasts more than 10 minutes and is not easing, stop and get seen today: ask your "
-    "GP surgery for an urgent appointment, or call NHS 111 (or your local urgent care line) if "
-    "it is closed."
+#: The rule itself, and how to get seen: together, `LONG_CRAMP_ADVICE`.
+LONG_CRAMP_RULE = "If a cramp lasts more than 10 minutes and is not easing, stop and get seen today"
+LONG_CRAMP_HOW = (
+    "ask your GP surgery for an urgent appointment, or call NHS 111 (or your local urgent care "
+    "line) if it is closed."
 )
+LONG_CRAMP_ADVICE = f"{LONG_CRAMP_RULE}: {LONG_CRAMP_HOW}"
 #: Said where the old wording sent people to the emergency number.
 NOT_AN_EMERGENCY = "On its own, a long cramp is not a reason to call an ambulance."
 

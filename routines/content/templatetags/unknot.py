@@ -2,6 +2,7 @@ from django import template
 
 from routines.content.library.safety import LONG_CRAMP_ADVICE, NOT_AN_EMERGENCY
 from routines.content.models.routine import Routine, about_minutes
+from routines.content.models.safety import SafetySign, TriageLevel
 from routines.content.models.step import Step
 
 register = template.Library()
@@ -18,6 +19,13 @@ def long_cramp_advice() -> str:
 def not_an_emergency() -> str:
     """The sentence that goes with it where people once were sent to the emergency number."""
     return NOT_AN_EMERGENCY
+
+
+@register.filter
+def detail_under(sign: SafetySign, level: TriageLevel) -> str:
+    """`sign`'s detail as the warning-signs page lists it under `level` (see
+    `SafetySign.detail_under`)."""
+    return sign.detail_under(level.action)
 
 
 @register.filter

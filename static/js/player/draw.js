@@ -117,10 +117,12 @@ export class View {
       const form = root.querySelector(`.control-${action}`);
       if (form) form.hidden = !visible;
     }
-    // A keyboard user whose button just went away lands on the one that took its place.
+    // A keyboard user whose button just went away lands on the one that took its place. The
+    // controls are a sticky bar, always on screen: no scroll (the bar's scroll-padding would
+    // push the page up and slide End under the sticky header on a short screen).
     if (focused?.hidden && root.contains(focused)) {
       const shown = Object.keys(show).find((action) => show[action]);
-      root.querySelector(`.control-${shown} button`)?.focus();
+      root.querySelector(`.control-${shown} button`)?.focus({ preventScroll: true });
     }
     setText("player-status", s.paused ? "Paused" : "");
     root.classList.toggle("is-paused", s.paused);

@@ -60,7 +60,10 @@ export class OfflineRecorder {
     back.href = "/routines/";
     back.textContent = "Back to the library";
     actions.append(back);
-    status.after(actions);
+    // The summary's closing advice (the 10-minute rule), rendered into the saved page.
+    const note = document.getElementById("offline-end-note");
+    if (note) note.hidden = false;
+    status.after(actions, ...(note ? [note] : []));
   }
 
   store() {
