@@ -99,20 +99,25 @@ def diary_list(request: HttpRequest) -> HttpResponse:
     zone = person_zone(request)
     number = request.GET.get("page")
 
+    signed = request.user.is_authenticated
+
     def listing() -> dict[str, Any]:
         entries = entries_for(request).values_list(*ENTRY_COLUMNS)
         page = Paginator(entries, PAGE_SIZE).get_page(number)
         advice = lambda: render_to_string("diary/seen_today.html", request=request)  # noqa: E731
-        return {"page": page, "entries": entry_items(page.object_list, zone, advice)}
+        # Each entry's item is kept on its own too (rows.py): after a write, only the items
+        # whose entries changed are made again.
+        kept = caches[CACHE] if signed else None
+        return {"page": page, "entries": entry_items(page.object_list, zone, advice, kept)}
 
     key = None
-    if request.user.is_authenticated:  # a guest's few entries are listed afresh
+    if signed:  # a guest's few entries are listed afresh
         key = page_key(request.user, Profile.for_user(request.user), "list", number)
     context = {
         "listing": SimpleLazyObject(listing),
         "key": key,
         "seconds": SECONDS,
-        "guest": not request.user.is_authenticated,
+        "guest": not signed,
     }
     return render(request, "diary/list.html", context)
 
