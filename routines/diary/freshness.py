@@ -32,58 +32,62 @@ SECONDS = 3600
 
 
 #: What a page part can show, each named by aggregates of the person's rows that every write
-#: to it moves: (model, aggregate) pairs, `{}` standing for a column. "entries" and "runs": how
-#: many rows and their latest change (`updated_at`, moved by every save). "finished": the times
-#: of the finished runs (the streak, minutes per week, the nightly stretching), which a rating
-#: does not move: how many runs, how many finished and the latest finish. A finished run's
-#: times never change again (the player refuses controls once it is over, the admin shows runs
-#: read-only), so a change to them is a run finished (one more finished), a run deleted (one
-#: fewer), or both at once: a run deleted and another started and finished since the page was
-#: made, whose finish is later than any before it.
-AGGREGATES: dict[str, tuple[tuple[type[Any], str], ...]] = {
-    "entries": ((CrampEntry, "COUNT(*)"), (CrampEntry, "MAX({updated_at})")),
-    "runs": ((Run, "COUNT(*)"), (Run, "MAX({updated_at})")),
-    "finished": ((Run, "COUNT(*)"), (Run, "COUNT({finished_at})"), (Run, "MAX({finished_at})")),
+#: to it moves: (model, aggregate, condition) triples, `{}` standing for a column. "entries" and
+#: "runs": how many rows and their latest change (`updated_at`, moved by every save).
+#: "finished": the times of the finished runs (the streak, minutes per week, the nightly
+#: stretching), which a rating does not move: how many runs, how many not finished and the
+#: latest finish. A finished run's times never change again (the player refuses controls once
+#: it is over, the admin shows runs read-only), so a change to them is a run finished (one
+#: fewer unfinished), a run deleted (one fewer run), or both: a run deleted and another
+#: started and finished since the page was made, whose finish is later than any before it.
+AGGREGATES: dict[str, tuple[tuple[type[Any], str, str], ...]] = {
+    "entries": ((CrampEntry, "COUNT(*)", ""), (CrampEntry, "MAX({updated_at})", "")),
+    "runs": ((Run, "COUNT(*)", ""), (Run, "MAX({updated_at})", "")),
+    "finished": (
+        (Run, "COUNT(*)", ""),
+        (Run, "COUNT(*)", "{finished_at} IS NULL"),
+        (Run, "MAX({finished_at})", ""),
+    ),
 }
 
 
 def _versions_sql(names: tuple[str, ...]) -> str:
-    """One statement of scalar subqueries, one per aggregate of the `names`: each answered on
-    its own from an index (a count from the user index, a latest from the (user, column)
-    one). Written out because the ORM's way to aggregate two tables in one query groups by the
-    user, and SQLite then reads every row through the user index."""
+    """One statement of scalar subqueries, one per aggregate of the `names`, each answered on
+    its own from an index (a count from the user index, a latest or the unfinished from a
+    (user, column) one). Written out because the ORM's way to aggregate two tables in one
+    query groups by the user, and SQLite then reads every row through the user index."""
     quote = connection.ops.quote_name
     parts = []
     for name in names:
-        for model, aggregate in AGGREGATES[name]:
+        for model, aggregate, condition in AGGREGATES[name]:
             meta = model._meta
             columns = {f.name: quote(f.column) for f in meta.concrete_fields}
+            where = f"{columns['user']} = %s"
+            if condition:
+                where = f"{where} AND {condition.format(**columns)}"
             parts.append(
-                f"(SELECT {aggregate.format(**columns)} FROM {quote(meta.db_table)} "
-                f"WHERE {columns['user']} = %s)"
+                f"(SELECT {aggregate.format(**columns)} FROM {quote(meta.db_table)} WHERE {where})"
             )
     return "SELECT " + ", ".join(parts)
 
 
-def diary_versions(user: Any, names: tuple[str, ...]) -> dict[str, str]:
-    """The version of each of the `names` (AGGREGATES) for the person: one query, whatever the
-    size of the diary."""
+def diary_versions(user: Any, names: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+    """The version of each of the `names` (AGGREGATES) for the person, the aggregates' values:
+    one query, whatever the size of the diary."""
     with connection.cursor() as cursor:
         cursor.execute(_versions_sql(names), [user.pk] * sum(len(AGGREGATES[n]) for n in names))
-        row = list(cursor.fetchone())
+        row = tuple(cursor.fetchone())
     made = {}
     for name in names:
         size = len(AGGREGATES[name])
-        made[name] = "@".join(str(value) for value in row[:size])
-        row = row[size:]
+        made[name], row = row[:size], row[size:]
     return made
 
 
 def diary_version(user: Any, tables: tuple[str, ...] = ("entries", "runs")) -> str:
     """How many entries and runs (or only the `tables` named) the person has and when each
     last changed: one query, whatever the size of the diary."""
-    versions = diary_versions(user, tables)
-    return "|".join(f"{name}={versions[name]}" for name in tables)
+    return repr(diary_versions(user, tables))
 
 
 def page_key(
@@ -91,7 +95,7 @@ def page_key(
     profile: Profile,
     *parts: object,
     tables: tuple[str, ...] = ("entries", "runs"),
-    versions: dict[str, str] | None = None,
+    versions: dict[str, tuple[Any, ...]] | None = None,
 ) -> str:
     """The key of one rendered page part: the person, their diary version (of the `tables`
     the part shows), the settings of theirs the pages use, and `parts` (what else the part

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.cache.backends.base import BaseCache
+from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -100,19 +100,49 @@ def _entry_item(
     )
 
 
+def made_again(
+    kept: BaseCache | None,
+    key: str,
+    rows: Sequence[Hashable],
+    make: Callable[[Any], SafeString],
+) -> list[SafeString]:
+    """`make(row)` for each of `rows`, reusing what was made for the same row the last time
+    the page under `key` was made (kept in the cache `kept`, if given). A row holds every
+    value its item shows, and `key` names the rest (the person, the page, the zone, the URLs'
+    prefix), so an item is reused only if it would be made the same: after a write, only the
+    rows that changed are made again."""
+    before: dict[Hashable, SafeString] = (kept.get(key) if kept is not None else None) or {}
+    now: dict[Hashable, SafeString] = {}
+    made = []
+    for row in rows:
+        item = before.get(row)
+        if item is None:
+            item = make(row)
+        now[row] = item
+        made.append(item)
+    if kept is not None and now.keys() != before.keys():
+        kept.set(key, now, ITEM_SECONDS)
+    return made
+
+
+def kept_key(*parts: object) -> str:
+    """A key for `made_again`: the `parts` named, and the URLs' prefix."""
+    return "rows:" + hashlib.sha256(repr((*parts, get_script_prefix())).encode()).hexdigest()
+
+
 def entry_items(
     rows: Iterable[tuple[Any, ...]],
     zone: ZoneInfo,
     seen_today: Callable[[], SafeString],
     kept: BaseCache | None = None,
+    key: str = "",
 ) -> list[SafeString]:
     """The diary list's entries (`ENTRY_COLUMNS` tuples) as HTML list items. The "get seen
     today" advice (`seen_today`, asked for only if needed) is said in full under the page's
     first long cramp; the others link to it, so the page says it once.
 
-    With a cache `kept`, each item is kept there under a key made of everything it shows (the
-    row's every value, the zone, which advice and the URLs' prefix): an entry edited is a new
-    row, so only the items whose rows changed are made again."""
+    With a cache `kept` and a `key` naming the person, the page and the zone, the items whose
+    rows are the same as the last time are reused (`made_again`)."""
     urls = (pk_url("diary_edit"), pk_url("diary_delete"), pk_url("run_detail", "run_id", _RUN_MARK))
     advised = False
     wanted: list[tuple[tuple[Any, ...], str]] = []
@@ -121,56 +151,42 @@ def entry_items(
         if needs_seeing_today(row[5]):
             how = "link" if advised else "full"
             advised = True
-        wanted.append((row, how))
-    if kept is None:
-        found: dict[str, SafeString] = {}
-        keys = [""] * len(wanted)
-    else:
-        named = (zone.key, get_script_prefix())
-        keys = [
-            "item:" + hashlib.sha256(repr((row, how, named)).encode()).hexdigest()
-            for row, how in wanted
-        ]
-        found = kept.get_many(keys)
-    made: list[SafeString] = []
-    fresh: dict[str, SafeString] = {}
-    for key, (row, how) in zip(keys, wanted, strict=True):
-        item = found.get(key)
-        if item is None:
-            advice = SafeString()
-            if how:
-                advice = mark_safe(SEEN_TODAY_LINK) if how == "link" else seen_today()
-            item = _entry_item(row, zone, advice, urls)
-            fresh[key] = item
-        made.append(item)
-    if kept is not None and fresh:
-        kept.set_many(fresh, ITEM_SECONDS)
-    return made
+        wanted.append((tuple(row), how))
+
+    def make(wanted: tuple[tuple[Any, ...], str]) -> SafeString:
+        row, how = wanted
+        advice = SafeString()
+        if how:
+            advice = mark_safe(SEEN_TODAY_LINK) if how == "link" else seen_today()
+        return _entry_item(row, zone, advice, urls)
+
+    return made_again(kept, key, wanted, make)
 
 
-@dataclass(frozen=True)
-class RunLine:
-    """One finished routine in the history."""
-
-    url: str
-    title: str
-    when: str
-    minutes: float
-    rating: int | None
+#: One finished routine of the history (format_html escapes every value put in).
+RUN_LINE = '<li><a href="{}">{}</a>\n        <span class="muted">{} · {} min{}</span></li>'
 
 
 def run_lines(
-    rows: Iterable[tuple[UUID, str, dt.datetime, float, int | None]], zone: ZoneInfo
-) -> list[RunLine]:
-    """The history's finished routines from (id, title, started, minutes, rating)."""
+    rows: Iterable[tuple[UUID, str, dt.datetime, float, int | None]],
+    zone: ZoneInfo,
+    kept: BaseCache | None = None,
+    key: str = "",
+) -> list[SafeString]:
+    """The history's finished routines from (id, title, started, minutes, rating), as HTML
+    list items; with a cache `kept` and a `key` naming the person and the zone, those whose
+    rows are the same as the last time are reused (`made_again`)."""
     url = pk_url("run_detail", "run_id", _RUN_MARK)
-    return [
-        RunLine(
+
+    def make(row: tuple[UUID, str, dt.datetime, float, int | None]) -> SafeString:
+        run_id, title, started, minutes, rating = row
+        return format_html(
+            RUN_LINE,
             url(run_id),
             title,
             date_format(started.astimezone(zone), WITHOUT_YEAR),
-            minutes,
-            rating,
+            floatformat(minutes, 0),
+            format_html(" · helped {}/5", rating) if rating else "",
         )
-        for run_id, title, started, minutes, rating in rows
-    ]
+
+    return made_again(kept, key, list(rows), make)

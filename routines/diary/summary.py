@@ -81,8 +81,6 @@ class Summary:
     durations_unknown: int
     intensity_median: float | None
     intensity_range: tuple[int, int] | None
-    routines: list[dict[str, Any]]
-    reminders: list[tuple[str, str]]
 
     @property
     def weeks_count(self) -> int:
@@ -108,18 +106,12 @@ def reminders_in_use(user: Any) -> list[tuple[str, str]]:
     ]
 
 
-def summary_for(
-    user: Any,
-    profile: Profile,
-    start: dt.date,
-    end: dt.date,
-    reminders: list[tuple[str, str]] | None = None,
-) -> Summary:
-    """The summary of `start` to `end` (local dates, both included): three queries, or two
-    given the `reminders_in_use`."""
+def summary_for(user: Any, profile: Profile, start: dt.date, end: dt.date) -> Summary:
+    """The cramps of `start` to `end` (local dates, both included): one query. The routines
+    tried (`routines_tried`) and the reminders (`reminders_in_use`) are asked apart: the page
+    keeps each part under a key of what it shows."""
     zone = profile.zone
-    since = profile.day_start(start)
-    until = profile.day_start(end + dt.timedelta(days=1))
+    since, until = _instants(profile, start, end)
     rows = rows_with_moments(
         CrampEntry.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
         .order_by()
@@ -133,14 +125,6 @@ def summary_for(
     lasted = [r[4] for r in rows if r[4] is not None]
     durations = Counter(_duration_group(m) for m in lasted)
     intensities = [r[5] for r in rows]
-    routines = list(
-        Run.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
-        .values("routine_title")
-        .annotate(runs=Count("*"), rated=Count("rating"), average=Avg("rating"))
-        .order_by("-runs", "routine_title")
-    )
-    if reminders is None:
-        reminders = reminders_in_use(user)
     return Summary(
         start=start,
         end=end,
@@ -153,8 +137,25 @@ def summary_for(
         durations_unknown=len(rows) - len(lasted),
         intensity_median=statistics.median(intensities) if intensities else None,
         intensity_range=(min(intensities), max(intensities)) if intensities else None,
-        routines=routines,
-        reminders=reminders,
+    )
+
+
+def _instants(profile: Profile, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The instants `start` begins and the day after `end` begins, in the person's zone."""
+    return profile.day_start(start), profile.day_start(end + dt.timedelta(days=1))
+
+
+def routines_tried(
+    user: Any, profile: Profile, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """The routines started from `start` to `end` (local dates, both included), how often and
+    how they were rated, most followed first (one query)."""
+    since, until = _instants(profile, start, end)
+    return list(
+        Run.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
+        .values("routine_title")
+        .annotate(runs=Count("*"), rated=Count("rating"), average=Avg("rating"))
+        .order_by("-runs", "routine_title")
     )
 
 

@@ -137,6 +137,9 @@ class Run(models.Model):
             ),
             # The diary's version (routines/diary/freshness.py): a person's latest change.
             models.Index(fields=["user", "updated_at"], name="run_user_changed"),
+            # The diary's version of finished runs' times (freshness.py "finished"): a
+            # person's latest finish and their unfinished runs.
+            models.Index(fields=["user", "finished_at"], name="run_user_finished"),
         ]
 
     def __str__(self) -> str:
