@@ -16,9 +16,11 @@ repeat view.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
+from django.core.cache import caches
 from django.db import connection
 
 from routines.accounts.models import Profile
@@ -102,7 +104,7 @@ def page_key(
     shows: the page, date, range...). `versions`: the person's `diary_versions`, if read
     already for this request (one query for all a page's parts)."""
     if versions is None:
-        versions = diary_versions(user, tables)
+        versions = diary_versions(user, tables) if tables else {}
     named = (
         user.pk,
         user.get_username(),
@@ -116,3 +118,20 @@ def page_key(
         *parts,
     )
     return hashlib.sha256(repr(named).encode()).hexdigest()
+
+
+def made_before(key: str, inputs: object, now: dt.datetime) -> Any:
+    """What was kept under `key` by `keep_made`, if it was made from `inputs` equal to these
+    and is still right at `now`; None otherwise. For a part whose version moved with a write
+    that changed nothing it shows (an entry's intensity, on the insights): the part's inputs
+    are read again, compared whole with those it was made from, and if equal it is not made
+    again. An exact comparison, not a digest: equal inputs make an equal part."""
+    found = caches[CACHE].get(key)
+    if found is not None and found[0] == inputs and now < found[2]:
+        return found[1]
+    return None
+
+
+def keep_made(key: str, inputs: object, made: object, until: dt.datetime) -> None:
+    """Keep `made`, made from `inputs` and right until `until`, for `made_before`."""
+    caches[CACHE].set(key, (inputs, made, until), SECONDS)

@@ -163,47 +163,54 @@ def helpful_routines(user: Any) -> list[HelpfulRoutine]:
     ]
 
 
-def insights_for(
-    user: Any,
+def insight_rows(
+    user: Any, profile: Profile, now: dt.datetime, nightly: list[dt.date]
+) -> list[tuple[Any, ...]]:
+    """What the insights show of the person's cramps, (started_at, muscle, context,
+    lasted_minutes), from the first day they count (`insights_from`) on (one query). The
+    rows depend on the diary, the local date, the zone and the weeks of nightly bedtime
+    stretching `nightly` (`stretching_weeks`) alone: the first day counted is always earlier
+    than the advice's NIGHTLY_WEEKS weeks."""
+    today = profile.today(now)
+    first_week = recent_weeks(today)[0]
+    first_day = min(first_week, trial_start(nightly)) if nightly else first_week
+    return rows_with_moments(
+        CrampEntry.objects.filter(user=user, started_at__gte=profile.day_start(first_day))
+        .order_by("started_at", "id")
+        .values_list("started_at", "muscle", "context", "lasted_minutes")
+    )
+
+
+def insights_from(
+    rows: list[tuple[Any, ...]],
     profile: Profile,
     now: dt.datetime,
     *,
     reminder: bool,
     nightly: list[dt.date],
 ) -> tuple[Insights, Moment]:
-    """The last WEEKS weeks of the person's diary and the advice at `now` (one query: the
-    cramps of the charts, of the advice's NIGHTLY_WEEKS weeks, and of the weeks of nightly
-    bedtime stretching `nightly` (`stretching_weeks`) and those before them), with `reminder`:
+    """The last WEEKS weeks of the person's diary and the advice at `now`, from their
+    `insight_rows`: the charts, the advice's NIGHTLY_WEEKS weeks, and the weeks of nightly
+    bedtime stretching `nightly` (`stretching_weeks`) and those before them; `reminder`:
     whether the bedtime stretches' reminder is on. The rated routines are asked apart
     (`helpful_routines`): the page keeps them apart."""
     zone = profile.zone
     today = profile.today(now)
     first_week = recent_weeks(today)[0]
     since = profile.day_start(first_week)
-    first_day = min(first_week, trial_start(nightly)) if nightly else first_week
     advised_from = now - dt.timedelta(weeks=NIGHTLY_WEEKS)
-    all_rows = rows_with_moments(
-        CrampEntry.objects.filter(
-            user=user, started_at__gte=min(profile.day_start(first_day), advised_from)
-        )
-        .order_by()
-        .values_list("started_at", "muscle", "context", "lasted_minutes")
-    )
     moment = _moment(
-        [(row[0], row[2], row[3]) for row in all_rows if row[0] > advised_from], now, reminder
+        [(row[0], row[2], row[3]) for row in rows if row[0] > advised_from], now, reminder
     )
-    counted = [row for row in all_rows if row[0] <= now]
-    rows = [row for row in counted if row[0] >= since]
+    counted = [row for row in rows if row[0] <= now]
+    charted = [row for row in counted if row[0] >= since]
     trial = None
     if nightly:
-        start = profile.day_start(first_day)
-        trial = trial_of(
-            nightly, (row[0].astimezone(zone).date() for row in counted if row[0] >= start)
-        )
-    moments = [row[0] for row in rows]
+        trial = trial_of(nightly, (row[0].astimezone(zone).date() for row in counted))
+    moments = [row[0] for row in charted]
     weeks = per_week(moments, zone, today)
     muscles = {value: 0 for value in Muscle.values}
-    for row in rows:
+    for row in charted:
         muscles[row[1]] += 1
     cards = moment.advice
     offer_at = ""
@@ -219,11 +226,24 @@ def insights_for(
             "By muscle", "cramps", [(Muscle(value).label, n) for value, n in muscles.items()]
         ),
         advice=cards,
-        total=len(rows),
+        total=len(charted),
         trial=trial,
         offer_bedtime_at=offer_at,
     )
     return made, moment
+
+
+def insights_for(
+    user: Any,
+    profile: Profile,
+    now: dt.datetime,
+    *,
+    reminder: bool,
+    nightly: list[dt.date],
+) -> tuple[Insights, Moment]:
+    """`insights_from` the person's `insight_rows` (one query)."""
+    rows = insight_rows(user, profile, now, nightly)
+    return insights_from(rows, profile, now, reminder=reminder, nightly=nightly)
 
 
 @dataclass(frozen=True)
@@ -326,7 +346,9 @@ __all__ = [
     "history_for",
     "history_runs",
     "history_totals",
+    "insight_rows",
     "insights_for",
+    "insights_from",
     "moment_for",
     "stretching_weeks",
 ]

@@ -25,14 +25,22 @@ from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
 from routines.accounts.throttle import Limit, guest, over_limit
 from routines.diary.forms import CrampForm
-from routines.diary.freshness import CACHE, SECONDS, diary_versions, page_key
+from routines.diary.freshness import (
+    CACHE,
+    SECONDS,
+    diary_versions,
+    keep_made,
+    made_before,
+    page_key,
+)
 from routines.diary.insights import (
     WEEKS,
     bedtime_reminder_on,
     helpful_routines,
     history_runs,
     history_totals,
-    insights_for,
+    insight_rows,
+    insights_from,
     stretching_weeks,
 )
 from routines.diary.models import CrampEntry, Muscle, Side
@@ -257,11 +265,20 @@ def insights(request: HttpRequest) -> HttpResponse:
         if nightly is None:
             nightly = stretching_weeks(user, profile, now)
             kept.set(nightly_key, nightly, SECONDS)
-        data, moment = insights_for(user, profile, now, reminder=reminder, nightly=nightly)
-        context = {"insights": data, "weeks": WEEKS}
-        content = render_to_string("diary/insights.html#content", context, request)
-        until = now + dt.timedelta(seconds=SECONDS)
-        kept.set(key, (content, min(until, moment.until or until)), SECONDS)
+        rows = insight_rows(user, profile, now, nightly)
+        # Made again only if the cramps it shows changed: a write to what it does not show
+        # (an intensity, notes) moves the version but leaves these rows as they were.
+        made_key = page_key(user, profile, "insights-made", today, reminder, nightly, tables=())
+        made = made_before(made_key, rows, now)
+        if made is None:
+            data, moment = insights_from(rows, profile, now, reminder=reminder, nightly=nightly)
+            context = {"insights": data, "weeks": WEEKS}
+            content = render_to_string("diary/insights.html#content", context, request)
+            until = now + dt.timedelta(seconds=SECONDS)
+            made = (content, min(until, moment.until or until))
+            keep_made(made_key, rows, made, made[1])
+        content = made[0]
+        kept.set(key, made, SECONDS)
     context = {
         "content": content,
         "helpful": SimpleLazyObject(lambda: helpful_routines(user)),
@@ -316,16 +333,26 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
         form = RangeForm(initial={"start": start, "end": end}, today=today)
     user = request.user
     versions = diary_versions(user, ("entries", "runs"))
+    key = page_key(user, profile, "summary", today, asked, tables=("entries",), versions=versions)
+    kept = caches[CACHE]
+    cramps = kept.get(key)
+    if cramps is None:
+        summary = summary_for(user, profile, start, end)
+        # Made again only if what it says changed: an entry edited may leave every number
+        # of the summary as it was.
+        made_key = page_key(user, profile, "summary-made", today, asked, tables=())
+        now = timezone.now()
+        cramps = made_before(made_key, summary, now)
+        if cramps is None:
+            context = {"summary": summary, "person": user, "today": today}
+            cramps = render_to_string("diary/summary.html#cramps", context, request)
+            keep_made(made_key, summary, cramps, now + dt.timedelta(seconds=SECONDS))
+        kept.set(key, cramps, SECONDS)
     context = {
-        "summary": SimpleLazyObject(lambda: summary_for(user, profile, start, end)),
+        "cramps": cramps,
         "routines": SimpleLazyObject(lambda: routines_tried(user, profile, start, end)),
         "reminders": reminders_in_use(user),
         "form": form,
-        "person": user,
-        "today": today,
-        "key": page_key(
-            user, profile, "summary", today, asked, tables=("entries",), versions=versions
-        ),
         "routines_key": page_key(
             user, profile, "summary-routines", start, end, tables=("runs",), versions=versions
         ),
