@@ -24,8 +24,11 @@ from django.core.cache import caches
 from django.db import connection
 
 from routines.accounts.models import Profile
+from routines.content.library.routines import BEDTIME
+from routines.content.models import Routine
 from routines.diary.models import CrampEntry
 from routines.player.models import Run
+from routines.reminders.models import Reminder, ReminderKind
 
 #: The cache (settings.CACHES) that keeps the rendered parts of the diary's pages.
 CACHE = "diary"
@@ -42,42 +45,63 @@ SECONDS = 3600
 #: it is over, the admin shows runs read-only), so a change to them is a run finished (one
 #: fewer unfinished), a run deleted (one fewer run), or both: a run deleted and another
 #: started and finished since the page was made, whose finish is later than any before it.
-AGGREGATES: dict[str, tuple[tuple[type[Any], str, str], ...]] = {
-    "entries": ((CrampEntry, "COUNT(*)", ""), (CrampEntry, "MAX({updated_at})", "")),
-    "runs": ((Run, "COUNT(*)", ""), (Run, "MAX({updated_at})", "")),
+AGGREGATES: dict[str, tuple[tuple[type[Any], str, str, tuple[object, ...]], ...]] = {
+    "entries": ((CrampEntry, "COUNT(*)", "", ()), (CrampEntry, "MAX({updated_at})", "", ())),
+    "runs": ((Run, "COUNT(*)", "", ()), (Run, "MAX({updated_at})", "", ())),
     "finished": (
-        (Run, "COUNT(*)", ""),
-        (Run, "COUNT(*)", "{finished_at} IS NULL"),
-        (Run, "MAX({finished_at})", ""),
+        (Run, "COUNT(*)", "", ()),
+        (Run, "COUNT(*)", "{finished_at} IS NULL", ()),
+        (Run, "MAX({finished_at})", "", ()),
+    ),
+    # Whether the bedtime stretches' reminder is on (the insights offer it if not): read with
+    # the versions rather than in a query of its own.
+    "bedtime": (
+        (
+            Reminder,
+            "COUNT(*)",
+            "{kind} = %s AND {enabled} = %s AND {routine} IN "
+            "(SELECT {routine_pk} FROM {routine_table} WHERE {routine_slug} = %s)",
+            (ReminderKind.STRETCH.value, True, BEDTIME.slug),
+        ),
     ),
 }
 
 
-def _versions_sql(names: tuple[str, ...]) -> str:
+def _versions_sql(names: tuple[str, ...]) -> tuple[str, list[tuple[object, ...]]]:
     """One statement of scalar subqueries, one per aggregate of the `names`, each answered on
     its own from an index (a count from the user index, a latest or the unfinished from a
-    (user, column) one). Written out because the ORM's way to aggregate two tables in one
-    query groups by the user, and SQLite then reads every row through the user index."""
+    (user, column) one), and each subquery's parameters after the user's id. Written out because the
+    ORM's way to aggregate two tables in one query groups by the user, and SQLite then reads
+    every row through the user index."""
     quote = connection.ops.quote_name
-    parts = []
+    routines = Routine._meta
+    named = {
+        "routine_table": quote(routines.db_table),
+        "routine_pk": quote(routines.pk.column),
+        "routine_slug": quote(routines.get_field("slug").column),
+    }
+    parts: list[str] = []
+    params: list[tuple[object, ...]] = []
     for name in names:
-        for model, aggregate, condition in AGGREGATES[name]:
+        for model, aggregate, condition, extra in AGGREGATES[name]:
             meta = model._meta
-            columns = {f.name: quote(f.column) for f in meta.concrete_fields}
+            columns = {f.name: quote(f.column) for f in meta.concrete_fields} | named
             where = f"{columns['user']} = %s"
             if condition:
                 where = f"{where} AND {condition.format(**columns)}"
             parts.append(
                 f"(SELECT {aggregate.format(**columns)} FROM {quote(meta.db_table)} WHERE {where})"
             )
-    return "SELECT " + ", ".join(parts)
+            params.append(extra)
+    return "SELECT " + ", ".join(parts), params
 
 
 def diary_versions(user: Any, names: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
     """The version of each of the `names` (AGGREGATES) for the person, the aggregates' values:
     one query, whatever the size of the diary."""
+    sql, params = _versions_sql(names)
     with connection.cursor() as cursor:
-        cursor.execute(_versions_sql(names), [user.pk] * sum(len(AGGREGATES[n]) for n in names))
+        cursor.execute(sql, [value for extra in params for value in (user.pk, *extra)])
         row = tuple(cursor.fetchone())
     made = {}
     for name in names:

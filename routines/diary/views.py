@@ -35,7 +35,6 @@ from routines.diary.freshness import (
 )
 from routines.diary.insights import (
     WEEKS,
-    bedtime_reminder_on,
     helpful_routines,
     history_runs,
     history_totals,
@@ -242,8 +241,8 @@ def insights(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = request.user
     today = profile.today(now)
-    reminder = bedtime_reminder_on(user)
-    versions = diary_versions(user, ("entries", "runs", "finished"))
+    versions = diary_versions(user, ("entries", "runs", "finished", "bedtime"))
+    reminder = bool(versions["bedtime"][0])  # the bedtime stretches' reminder is on
     kept = caches[CACHE]
     key = page_key(
         user,
