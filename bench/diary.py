@@ -14,10 +14,11 @@ The diary's pages are kept rendered in parts, each under a key of what it shows
 view. Before each timed request of an "after ..." line the bench makes that write (untimed):
 "an entry edited" saves one of the person's entries with a new intensity, as the edit form
 does: the parts that show entries are made again (those that show no intensity, the insights'
-charts and advice, read their cramps again and find them the same); "a cramp logged/deleted"
-logs a cramp now and, the next time, deletes it, so every page that shows entries shows
-something new (one more or one fewer cramp this week: the list, the charts, the advice, the
-summary), the insights' and the summary's worst case; "a run rated" rates one of their runs
+charts and advice, read their cramps again and find them the same); "a cramp logged"
+logs a cramp now (and deletes it after the request, untimed, so the other pages find the
+diary as it was), so every page that shows entries shows something never seen before (one
+more cramp this week: the list, the charts, the advice, the summary), the insights' and the
+summary's worst case; "a run rated" rates one of their runs
 (the history's last runs and the insights' rated routines are made again, not the streak and
 the charts, which go by the finished runs' times). "repeat view" is the page asked again with
 nothing changed.
@@ -138,6 +139,8 @@ class DiaryPage(Page):
     #: A write to the person's diary made before each request (untimed): the page right
     #: after it; none: a repeat view.
     after: Callable[[], None] | None = None
+    #: Undone after the request (untimed), so that the next page finds the diary as it was.
+    undo: Callable[[], None] | None = None
 
 
 def editor(user: Any) -> Callable[[], None]:
@@ -155,11 +158,12 @@ def editor(user: Any) -> Callable[[], None]:
     return write
 
 
-def logger(user: Any) -> Callable[[], None]:
-    """A write to the person's entries that every diary page shows: a cramp logged now, as
-    the log form saves it (add_entry), and at the next call deleted again, as the delete
-    button does (so the diary keeps its size): each time one more or one fewer cramp this
-    week, in the list, the charts, the advice and the summary."""
+def logger(user: Any) -> tuple[Callable[[], None], Callable[[], None]]:
+    """A write to the person's entries that every diary page shows, and its undoing: a cramp
+    logged now, as the log form saves it (add_entry), then deleted after the request, as the
+    delete button does, so the diary keeps its size and the other pages find it as it was.
+    Each time one more cramp this week, at a moment never seen before: in the list, the
+    charts, the advice and the summary."""
     from django.utils import timezone
 
     from routines.diary.models import CrampEntry
@@ -168,15 +172,15 @@ def logger(user: Any) -> Callable[[], None]:
     logged: list[CrampEntry] = []
 
     def write() -> None:
-        if logged:
-            logged.pop().delete()
-            return
         entry = CrampEntry(
             started_at=timezone.now(), muscle="calf", side="left", intensity=6, context="night"
         )
         logged.append(add_entry(entry, user))
 
-    return write
+    def undo() -> None:
+        logged.pop().delete()
+
+    return write, undo
 
 
 def rater(user: Any) -> Callable[[], None]:
@@ -213,6 +217,8 @@ def measure(pages: list[DiaryPage], requests: int, warmup: int) -> None:
 
         with connection.execute_wrapper(counter):
             page.status, body = call(app, page)
+        if page.undo:
+            page.undo()
         page.queries = count
         page.html_gzip = len(gzip.compress(body, compresslevel=9))
     for _ in range(warmup):
@@ -220,6 +226,8 @@ def measure(pages: list[DiaryPage], requests: int, warmup: int) -> None:
             if page.after:
                 page.after()
             call(app, page)
+            if page.undo:
+                page.undo()
     gc.collect()
     for _ in range(requests):
         for page in pages:
@@ -228,6 +236,8 @@ def measure(pages: list[DiaryPage], requests: int, warmup: int) -> None:
             start = time.perf_counter_ns()
             call(app, page)
             page.times_ns.append(time.perf_counter_ns() - start)
+            if page.undo:
+                page.undo()
 
 
 def report(pages: list[DiaryPage], requests: int, entries: int, runs: int) -> None:
@@ -282,8 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             DiaryPage("baseline", "/__bench__/baseline/"),
             DiaryPage("floor signed in", "/__bench__/floor/", headers=me, signed_in=True),
         ]
-        edit, rate, log = editor(user), rater(user), logger(user)
-        edited, logged = ("an entry edited", edit), ("a cramp logged/deleted", log)
+        edit, rate, (log, unlog) = editor(user), rater(user), logger(user)
+        edited, logged = ("an entry edited", edit), ("a cramp logged", log)
         for name, path, query, writes in (
             ("diary list", "/diary/", "", (edited, logged)),
             ("diary list, page 30", "/diary/", "page=30", (edited, logged)),
@@ -296,7 +306,13 @@ def main(argv: list[str] | None = None) -> int:
                 label = f"after {how}" if write else "repeat view"
                 pages.append(
                     DiaryPage(
-                        f"{name}, {label}", path, query, headers=me, signed_in=True, after=write
+                        f"{name}, {label}",
+                        path,
+                        query,
+                        headers=me,
+                        signed_in=True,
+                        after=write,
+                        undo=unlog if write is log else None,
                     )
                 )
         measure(pages, max(args.requests, 2), args.warmup)

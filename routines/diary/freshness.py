@@ -144,13 +144,24 @@ def page_key(
     return hashlib.sha256(repr(named).encode()).hexdigest()
 
 
+def _slot(key: str, inputs: object) -> str:
+    """Where `made_before` looks: `key` and a hash of the `inputs` (Python's, which may differ
+    from one process to the next: a miss at worst, since the inputs are compared whole)."""
+    try:
+        hashed = hash(inputs)
+    except TypeError:
+        hashed = hash(repr(inputs))
+    return f"{key}:{hashed:x}"
+
+
 def made_before(key: str, inputs: object, now: dt.datetime) -> Any:
     """What was kept under `key` by `keep_made`, if it was made from `inputs` equal to these
     and is still right at `now`; None otherwise. For a part whose version moved with a write
-    that changed nothing it shows (an entry's intensity, on the insights): the part's inputs
-    are read again, compared whole with those it was made from, and if equal it is not made
-    again. An exact comparison, not a digest: equal inputs make an equal part."""
-    found = caches[CACHE].get(key)
+    that changed nothing it shows (an entry's intensity, on the insights), or that the diary
+    came back from (a cramp logged, then deleted): the part's inputs are read again, and if
+    equal to those of a part made before, that part is not made again. The inputs are
+    compared whole, not by a digest: equal inputs make an equal part."""
+    found = caches[CACHE].get(_slot(key, inputs))
     if found is not None and found[0] == inputs and now < found[2]:
         return found[1]
     return None
@@ -158,4 +169,4 @@ def made_before(key: str, inputs: object, now: dt.datetime) -> Any:
 
 def keep_made(key: str, inputs: object, made: object, until: dt.datetime) -> None:
     """Keep `made`, made from `inputs` and right until `until`, for `made_before`."""
-    caches[CACHE].set(key, (inputs, made, until), SECONDS)
+    caches[CACHE].set(_slot(key, inputs), (inputs, made, until), SECONDS)

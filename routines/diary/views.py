@@ -264,13 +264,15 @@ def insights(request: HttpRequest) -> HttpResponse:
         if nightly is None:
             nightly = stretching_weeks(user, profile, now)
             kept.set(nightly_key, nightly, SECONDS)
-        rows = insight_rows(user, profile, now, nightly)
+        rows = tuple(insight_rows(user, profile, now, nightly))
         # Made again only if the cramps it shows changed: a write to what it does not show
         # (an intensity, notes) moves the version but leaves these rows as they were.
         made_key = page_key(user, profile, "insights-made", today, reminder, nightly, tables=())
         made = made_before(made_key, rows, now)
         if made is None:
-            data, moment = insights_from(rows, profile, now, reminder=reminder, nightly=nightly)
+            data, moment = insights_from(
+                list(rows), profile, now, reminder=reminder, nightly=nightly
+            )
             context = {"insights": data, "weeks": WEEKS}
             content = render_to_string("diary/insights.html#content", context, request)
             until = now + dt.timedelta(seconds=SECONDS)
