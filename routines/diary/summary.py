@@ -98,12 +98,29 @@ def _duration_group(minutes: int) -> str:
     return DURATIONS[-1][1]
 
 
+#: The columns of a reminder that `Reminder.title` and `schedule_words` read.
+READ = (
+    "kind",
+    "routine",
+    "schedule",
+    "interval_minutes",
+    "window_start",
+    "window_end",
+    "fixed_times",
+    "weekdays",
+)
+
+
 def reminders_in_use(user: Any) -> list[tuple[str, str]]:
     """The person's reminders that are on: their titles and schedules, in words (one query)."""
-    return [
-        (reminder.title, schedule_words(reminder))
-        for reminder in Reminder.objects.filter(user=user, enabled=True).select_related("routine")
-    ]
+    reminders = (
+        Reminder.objects.filter(user=user, enabled=True)
+        .select_related("routine")
+        # Only what the title and the schedule's words read: not every column of the
+        # reminder and its routine (their texts, JSON), on every view of the summary.
+        .only(*READ, "routine__title")
+    )
+    return [(reminder.title, schedule_words(reminder)) for reminder in reminders]
 
 
 def summary_for(user: Any, profile: Profile, start: dt.date, end: dt.date) -> Summary:
