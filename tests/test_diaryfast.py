@@ -25,6 +25,7 @@ from routines.diary import rows as diary_rows
 from routines.diary.freshness import CACHE, diary_versions, keep_made, made_before
 from routines.diary.insights import bedtime_reminder_on
 from routines.diary.models import CrampEntry
+from routines.diary.moments import rows_with_moments
 from routines.player.models import Run
 from routines.reminders.models import ReminderKind
 
@@ -322,3 +323,14 @@ def test_the_insights_advice_still_follows_the_clock_when_the_part_is_reused(
         made[1].intensity = 8
         made[1].save()
         assert "Consider seeing a doctor" not in text(client_sam, "diary_insights")
+
+
+def test_the_list_rows_read_in_one_pass_are_the_orms_own(sam: AbstractBaseUser) -> None:
+    run = Run.begin(make_routine('Calf "stretch"'), user=sam, lead_in=False, now=T0)
+    cramp(sam, T0, run=run, lasted_minutes=12, context="night", helped="Walking")
+    cramp(sam, T0 - DAY)
+    listed = CrampEntry.objects.filter(user=sam).values_list(*diary_rows.ENTRY_COLUMNS)
+    read = rows_with_moments(listed[:50], diary_rows.ENTRY_MOMENTS, diary_rows.ENTRY_UUIDS)
+    assert read == list(listed[:50])
+    assert read[0][8] == run.id and read[1][8] is None
+    assert rows_with_moments(listed[0:0], diary_rows.ENTRY_MOMENTS) == []  # an empty page

@@ -52,6 +52,9 @@ ENTRY_COLUMNS = (
     "run_id",
     "run__routine_title",
 )
+#: Where `ENTRY_COLUMNS` has a moment (started_at) and a UUID (run_id), for
+#: moments.rows_with_moments.
+ENTRY_MOMENTS, ENTRY_UUIDS = (1,), (8,)
 
 
 #: One entry of the diary list (format_html escapes every value put in).

@@ -43,7 +43,14 @@ from routines.diary.insights import (
     stretching_weeks,
 )
 from routines.diary.models import CrampEntry, Muscle, Side
-from routines.diary.rows import ENTRY_COLUMNS, entry_items, kept_key
+from routines.diary.moments import rows_with_moments
+from routines.diary.rows import (
+    ENTRY_COLUMNS,
+    ENTRY_MOMENTS,
+    ENTRY_UUIDS,
+    entry_items,
+    kept_key,
+)
 from routines.diary.services import DiaryFull
 from routines.diary.sessions import (
     GuestDiaryFull,
@@ -125,7 +132,9 @@ def diary_list(request: HttpRequest) -> HttpResponse:
         kept, key = None, ""
         if signed:
             kept, key = caches[CACHE], kept_key("list", request.user.pk, number, zone.key)
-        items = entry_items(page.object_list, zone, advice, kept, key)
+        # The page's rows read in one pass (moments.py), not converted value by value.
+        rows = rows_with_moments(page.object_list, ENTRY_MOMENTS, ENTRY_UUIDS)
+        items = entry_items(rows, zone, advice, kept, key)
         return {"page": page, "entries": mark_safe("\n    ".join(items))}
 
     key = None
