@@ -4,7 +4,7 @@ delete. Guests can use it on their device; their entries move to the account on 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -124,7 +124,7 @@ def diary_list(request: HttpRequest) -> HttpResponse:
         entries = entries_for(request).values_list(*ENTRY_COLUMNS)
         paginator = Paginator(entries, PAGE_SIZE)
         if versions is not None:  # counted with the version: no query of its own
-            paginator.count = versions["entries"][0]  # type: ignore[misc]
+            paginator.count = versions["entries"][0]
         page = paginator.get_page(number)
         advice = lambda: render_to_string("diary/seen_today.html", request=request)  # noqa: E731
         # Each entry's item is kept on its own too (rows.py): after a write, only the items
@@ -133,7 +133,7 @@ def diary_list(request: HttpRequest) -> HttpResponse:
         if signed:
             kept, key = caches[CACHE], kept_key("list", request.user.pk, number, zone.key)
         # The page's rows read in one pass (moments.py), not converted value by value.
-        rows = rows_with_moments(page.object_list, ENTRY_MOMENTS, ENTRY_UUIDS)
+        rows = rows_with_moments(cast(Any, page.object_list), ENTRY_MOMENTS, ENTRY_UUIDS)
         items = entry_items(rows, zone, advice, kept, key)
         return {"page": page, "entries": mark_safe("\n    ".join(items))}
 
@@ -354,8 +354,8 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         cramps = made_before(made_key, summary, now)
         if cramps is None:
-            context = {"summary": summary, "person": user, "today": today}
-            cramps = render_to_string("diary/summary.html#cramps", context, request)
+            sheet = {"summary": summary, "person": user, "today": today}
+            cramps = render_to_string("diary/summary.html#cramps", sheet, request)
             keep_made(made_key, summary, cramps, now + dt.timedelta(seconds=SECONDS))
         kept.set(key, cramps, SECONDS)
     context = {
