@@ -11,7 +11,9 @@ network).
 
 The diary's pages are kept rendered in parts, each under a key of what it shows
 (routines/diary/freshness.py), so each page is measured right after a write and as a repeat
-view. Before each timed request of an "after ..." line the bench makes that write (untimed):
+view. Before each timed request of an "after ..." line the bench views the page and then
+makes that write (both untimed, `settle`), so the request measures the page right after that
+write alone:
 "an entry edited" saves one of the person's entries with a new intensity, as the edit form
 does: the parts that show entries are made again (those that show no intensity, the insights'
 charts and advice, read their cramps again and find them the same); "a cramp logged"
@@ -20,8 +22,8 @@ diary as it was), so every page that shows entries shows something never seen be
 more cramp this week: the list, the charts, the advice, the summary), the insights' and the
 summary's worst case; "a run rated" rates one of their runs
 (the history's last runs and the insights' rated routines are made again, not the streak and
-the charts, which go by the finished runs' times). "repeat view" is the page asked again with
-nothing changed.
+the charts, which go by the finished runs' times). "repeat view" is the page viewed (untimed)
+and asked again with nothing changed.
 
 The issue's target: the diary list, history, insights and summary pages within 3x of a bare
 view measured in the same run. A bare view loads no session and no user, which alone costs
@@ -141,6 +143,8 @@ class DiaryPage(Page):
     after: Callable[[], None] | None = None
     #: Undone after the request (untimed), so that the next page finds the diary as it was.
     undo: Callable[[], None] | None = None
+    #: Viewed (untimed) before its write or repeat view (`settle`): a diary page.
+    settled: bool = False
 
 
 def editor(user: Any) -> Callable[[], None]:
@@ -197,6 +201,15 @@ def rater(user: Any) -> Callable[[], None]:
     return write
 
 
+def settle(app: Any, page: DiaryPage) -> None:
+    """The page viewed (untimed) before its write or its repeat view: what the person saw
+    last, with every write the other pages made since its last request. So the timed request
+    measures the page right after its one write alone, or with nothing changed, not after the
+    other pages' writes too (a rating made for the insights would otherwise count in the
+    history's "after an entry edited", and a repeat view would not be one)."""
+    call(app, page)
+
+
 def measure(pages: list[DiaryPage], requests: int, warmup: int) -> None:
     """Status and queries of one request of each page, then `requests` timed rounds (round
     robin, so a slow patch of the machine spreads over every page alike)."""
@@ -223,6 +236,8 @@ def measure(pages: list[DiaryPage], requests: int, warmup: int) -> None:
         page.html_gzip = len(gzip.compress(body, compresslevel=9))
     for _ in range(warmup):
         for page in pages:
+            if page.settled:
+                settle(app, page)
             if page.after:
                 page.after()
             call(app, page)
@@ -231,6 +246,8 @@ def measure(pages: list[DiaryPage], requests: int, warmup: int) -> None:
     gc.collect()
     for _ in range(requests):
         for page in pages:
+            if page.settled:
+                settle(app, page)
             if page.after:
                 page.after()
             start = time.perf_counter_ns()
@@ -313,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                         signed_in=True,
                         after=write,
                         undo=unlog if write is log else None,
+                        settled=True,
                     )
                 )
         measure(pages, max(args.requests, 2), args.warmup)
