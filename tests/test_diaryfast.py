@@ -141,6 +141,8 @@ def test_history_insights_and_summary_follow_a_run_finished_and_rated(
     assert response.status_code == 303
     pages = view_all(client_sam)
     assert "Wed 4 Mar, 12:40 · 8 min · helped 4/5" in pages["diary_history"]
+    html = client_sam.get(reverse("diary_history")).content.decode()
+    assert f'<a href="{run.get_absolute_url()}">Calf stretch</a>' in html
     assert "2 days in a row" in pages["diary_history"]
     assert "Calf stretch rated 4.0 of 5 on average, 1 time" in pages["diary_insights"]
     assert "Calf stretch: 2 times, helped 4.0 of 5 on average (1 rating)" in pages["diary_summary"]

@@ -277,12 +277,17 @@ def history_runs(user: Any, profile: Profile, kept: BaseCache | None = None) -> 
     (one query); with a cache `kept`, the lines of runs unchanged since the last time are
     reused (rows.py `made_again`)."""
     recent = _finished(user).filter(ended_early=False).order_by("-started_at")[:HISTORY_RUNS]
+    rows = rows_with_moments(
+        recent.values_list(
+            "id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating"
+        ),
+        (2, 3),
+        uuids=(0,),
+    )
     return run_lines(
         (
             (run_id, title, started, _minutes(started, ended, paused), rating)
-            for run_id, title, started, ended, paused, rating in recent.values_list(
-                "id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating"
-            )
+            for run_id, title, started, ended, paused, rating in rows
         ),
         profile.zone,
         kept,
