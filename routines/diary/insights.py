@@ -9,12 +9,12 @@ from typing import Any
 
 from django.core.cache.backends.base import BaseCache
 from django.db.models import Avg, Count, QuerySet
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from routines.accounts.models import Profile
 from routines.content.library.routines import BEDTIME
 from routines.content.models import Purpose
-from routines.diary.charts import BarChart, column_chart, row_chart
+from routines.diary.charts import BarChart, column_chart, figure, row_chart
 from routines.diary.models import Context, CrampEntry, Muscle
 from routines.diary.moments import moments_of, rows_with_moments
 from routines.diary.rows import kept_key, run_lines
@@ -76,6 +76,20 @@ class Insights:
     #: has none turned on and is not already stretching nightly (`trial`): the time the form
     #: is pre-filled with ("HH:MM"), or "".
     offer_bedtime_at: str
+
+    @property
+    def figures(self) -> SafeString:
+        """The three charts' figures (charts.py `figure`, every text escaped)."""
+        return mark_safe(
+            "\n".join(
+                figure(chart, id)
+                for chart, id in (
+                    (self.weeks_chart, "weeks"),
+                    (self.day_chart, "day"),
+                    (self.muscle_chart, "muscle"),
+                )
+            )
+        )
 
     @property
     def offer_bedtime(self) -> bool:
@@ -254,6 +268,11 @@ class Totals:
     streak: int
     streak_capped: bool
     minutes_chart: BarChart
+
+    @property
+    def minutes_figure(self) -> SafeString:
+        """The minutes chart's figure (charts.py `figure`, every text escaped)."""
+        return mark_safe(figure(self.minutes_chart, "minutes"))
 
 
 @dataclass(frozen=True)
