@@ -158,8 +158,9 @@ CACHES = {
     # database on every request, or those rows themselves), so never stale; and the diary
     # list's items and the history's lines of the last page made (routines/diary/rows.py).
     # A diary list page is about 30 KB, its items as much: MAX_ENTRIES bounds the memory.
+    # Values are kept as they are, not pickled copies (routines/diary/cache.py).
     "diary": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "routines.diary.cache.SharedLocMemCache",
         "LOCATION": "diary",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 300},
