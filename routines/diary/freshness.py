@@ -17,6 +17,7 @@ repeat view.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from typing import Any
 
@@ -68,11 +69,19 @@ AGGREGATES: dict[str, tuple[tuple[type[Any], str, str, tuple[object, ...]], ...]
 
 
 def _versions_sql(names: tuple[str, ...]) -> tuple[str, list[tuple[object, ...]]]:
-    """One statement of scalar subqueries, one per aggregate of the `names`, each answered on
-    its own from an index (a count from the user index, a latest or the unfinished from a
-    (user, column) one), and each subquery's parameters after the user's id. Written out because the
-    ORM's way to aggregate two tables in one query groups by the user, and SQLite then reads
-    every row through the user index."""
+    """`_write_versions_sql` for the default database, written once per process."""
+    return _write_versions_sql(names, connection.vendor)
+
+
+@functools.cache
+def _write_versions_sql(
+    names: tuple[str, ...], vendor: str
+) -> tuple[str, list[tuple[object, ...]]]:
+    """One statement of scalar subqueries (`vendor`: the database quoting the names), one
+    per aggregate of the `names`, each answered on its own from an index (a count from the
+    user index, a latest or the unfinished from a (user, column) one), and each subquery's
+    parameters after the user's id. Written out because the ORM's way to aggregate two tables
+    in one query groups by the user, and SQLite then reads every row through the user index."""
     quote = connection.ops.quote_name
     routines = Routine._meta
     named = {

@@ -28,11 +28,11 @@ from routines.diary.stats import (
     StretchTrial,
     advice,
     advice_changes_at,
-    by_day_part,
+    count_by_day_part,
+    count_per_week,
     local_days,
     night_of,
     nightly_weeks,
-    per_week,
     recent_weeks,
     streak,
     sum_per_week,
@@ -216,16 +216,16 @@ def insights_from(
     moment = _moment(
         [(row[0], row[2], row[3]) for row in rows if row[0] > advised_from], now, reminder
     )
-    counted = [row for row in rows if row[0] <= now]
-    charted = [row for row in counted if row[0] >= since]
+    # Each cramp's local time worked out once, for the trial, the weeks and the day parts.
+    counted = [(row[0].astimezone(zone), row) for row in rows if row[0] <= now]
+    charted = [(local, row[1]) for local, row in counted if row[0] >= since]
     trial = None
     if nightly:
-        trial = trial_of(nightly, (row[0].astimezone(zone).date() for row in counted))
-    moments = [row[0] for row in charted]
-    weeks = per_week(moments, zone, today)
+        trial = trial_of(nightly, (local.date() for local, _ in counted))
+    weeks = count_per_week((local.date() for local, _ in charted), today)
     muscles = {value: 0 for value in Muscle.values}
-    for row in charted:
-        muscles[row[1]] += 1
+    for _, muscle in charted:
+        muscles[muscle] += 1
     cards = moment.advice
     offer_at = ""
     # Someone already stretching nightly is shown how it went instead.
@@ -235,7 +235,9 @@ def insights_from(
         weeks_chart=column_chart(
             "Cramps per week", "cramps", [(_week_label(m), n) for m, n in weeks]
         ),
-        day_chart=row_chart("By time of day", "cramps", by_day_part(moments, zone)),
+        day_chart=row_chart(
+            "By time of day", "cramps", count_by_day_part(local.hour for local, _ in charted)
+        ),
         muscle_chart=row_chart(
             "By muscle", "cramps", [(Muscle(value).label, n) for value, n in muscles.items()]
         ),
