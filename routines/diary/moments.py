@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
 
@@ -39,7 +39,18 @@ def rows_with_moments(
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:  # a queryset known to be empty (an empty page: [0:0])
         return []
-    with connections[queryset.db].cursor() as cursor:
+    return rows_of_sql(sql, params, moments, uuids, queryset.db)
+
+
+def rows_of_sql(
+    sql: str,
+    params: Sequence[Any],
+    moments: Sequence[int] = (0,),
+    uuids: Sequence[int] = (),
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[tuple[Any, ...]]:
+    """The rows of a statement, converted as `rows_with_moments` does."""
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if moments == (0,) and not uuids:
