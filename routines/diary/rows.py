@@ -9,6 +9,7 @@ per row (with 50 rows a page, those were most of the page's time). Moments are f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
@@ -16,14 +17,16 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.cache.backends.base import BaseCache
+from django.db import connection
 from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from routines.diary.models import Context, Muscle, Side
+from routines.diary.models import Context, CrampEntry, Muscle, Side
 from routines.diary.rules import needs_seeing_today
+from routines.player.models import Run
 from routines.reminders.words import pk_url
 
 #: A run id no run has: the run URLs are reversed once with it (`pk_url`).
@@ -55,6 +58,30 @@ ENTRY_COLUMNS = (
 #: Where `ENTRY_COLUMNS` has a moment (started_at) and a UUID (run_id), for
 #: moments.rows_with_moments.
 ENTRY_MOMENTS, ENTRY_UUIDS = (1,), (8,)
+
+
+@functools.cache
+def entry_page_sql(vendor: str) -> str:
+    """The statement of one page of a person's diary list, `ENTRY_COLUMNS` newest first (ties
+    by id), its parameters the person's id, the page's size and its offset; `vendor`: the
+    database quoting the names. The page's ids are read first from the list's index alone
+    (the entries before a far page are not joined with their runs), then their entries.
+    Written once per process: the ORM took longer to write it on every request than the
+    database to answer it."""
+    quote = connection.ops.quote_name
+    entries, runs = CrampEntry._meta, Run._meta
+    entry = {f.name: quote(f.column) for f in entries.concrete_fields}
+    table, run_table = quote(entries.db_table), quote(runs.db_table)
+    chosen = [f"e.{entry[name]}" for name in ENTRY_COLUMNS[1:-2]]
+    run_id, title = entry["run"], quote(runs.get_field("routine_title").column)
+    pk, started = entry[entries.pk.name], entry["started_at"]
+    return (
+        f"SELECT e.{pk}, {', '.join(chosen)}, e.{run_id}, r.{title} "
+        f"FROM {table} e LEFT OUTER JOIN {run_table} r ON e.{run_id} = r.{quote(runs.pk.column)} "
+        f"WHERE e.{pk} IN (SELECT u.{pk} FROM {table} u WHERE u.{entry['user']} = %s "
+        f"ORDER BY u.{started} DESC, u.{pk} DESC LIMIT %s OFFSET %s) "
+        f"ORDER BY e.{started} DESC, e.{pk} DESC"
+    )
 
 
 #: One entry of the diary list (format_html escapes every value put in).

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.cache import caches
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -43,12 +44,13 @@ from routines.diary.insights import (
     stretching_weeks,
 )
 from routines.diary.models import CrampEntry, Muscle, Side
-from routines.diary.moments import rows_with_moments
+from routines.diary.moments import rows_of_sql, rows_with_moments
 from routines.diary.rows import (
     ENTRY_COLUMNS,
     ENTRY_MOMENTS,
     ENTRY_UUIDS,
     entry_items,
+    entry_page_sql,
     kept_key,
 )
 from routines.diary.services import DiaryFull
@@ -72,6 +74,7 @@ from routines.player.sessions import owned_run
 
 #: Entries per page of the diary list.
 PAGE_SIZE = 50
+MOMENTS_AND_UUIDS = (ENTRY_MOMENTS, ENTRY_UUIDS)
 
 GUEST_LOGS = Limit(
     group="diary-guest-ip",
@@ -135,8 +138,12 @@ def diary_list(request: HttpRequest) -> HttpResponse:
         # The page's rows read by their ids: the entries skipped to reach a far page are read
         # from the list's index alone, not joined with their runs; and in one pass
         # (moments.py), not converted value by value.
-        listed = entries.filter(pk__in=page.object_list).values_list(*ENTRY_COLUMNS)
-        rows = rows_with_moments(listed, ENTRY_MOMENTS, ENTRY_UUIDS)
+        if signed:
+            asked = (request.user.pk, PAGE_SIZE, (page.number - 1) * PAGE_SIZE)
+            rows = rows_of_sql(entry_page_sql(connection.vendor), asked, *MOMENTS_AND_UUIDS)
+        else:
+            listed = entries.filter(pk__in=page.object_list).values_list(*ENTRY_COLUMNS)
+            rows = rows_with_moments(listed, *MOMENTS_AND_UUIDS)
         items = entry_items(rows, zone, advice, kept, key)
         return {"page": page, "entries": mark_safe("\n    ".join(items))}
 
