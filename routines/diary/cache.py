@@ -11,6 +11,9 @@ LocMemCache's own.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -20,6 +23,13 @@ from django.core.cache.backends.locmem import LocMemCache
 class SharedLocMemCache(LocMemCache):
     """LocMemCache without the copies: a value read is the very object that was set, so it
     must never be changed (nor a value after it is set)."""
+
+    # LocMemCache's own, undeclared in its type stubs.
+    _lock: Lock
+    _cache: OrderedDict[str, Any]
+    _has_expired: Callable[[str], bool]
+    _set: Callable[[str, Any, Any], None]
+    _delete: Callable[[str], bool]
 
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None

@@ -201,7 +201,7 @@ def _insight_rows_sql(vendor: str) -> str:
     to answer it. Answered from the list's index (user, started_at)."""
     quote = connection.ops.quote_name
     meta = CrampEntry._meta
-    column = {name: quote(meta.get_field(name).column) for name in _INSIGHT_COLUMNS}
+    column = {field.name: quote(field.column) for field in meta.concrete_fields}
     chosen = ", ".join(column[name] for name in _INSIGHT_COLUMNS[:4])
     return (
         f"SELECT {chosen} FROM {quote(meta.db_table)} "
