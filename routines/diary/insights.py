@@ -190,28 +190,46 @@ def insight_rows(
     today = profile.today(now)
     first_week = recent_weeks(today)[0]
     first_day = min(first_week, trial_start(nightly)) if nightly else first_week
-    since = connection.ops.adapt_datetimefield_value(profile.day_start(first_day))
-    return rows_of_sql(_insight_rows_sql(connection.vendor), (user.pk, since))
-
-
-@functools.cache
-def _insight_rows_sql(vendor: str) -> str:
-    """The statement of `insight_rows` (`vendor`: the database quoting the names), written
-    once per process: the ORM took longer to write it on every request than the database
-    to answer it. Answered from the list's index (user, started_at)."""
-    quote = connection.ops.quote_name
-    meta = CrampEntry._meta
-    column = {field.name: quote(field.column) for field in meta.concrete_fields}
-    chosen = ", ".join(column[name] for name in _INSIGHT_COLUMNS[:4])
-    return (
-        f"SELECT {chosen} FROM {quote(meta.db_table)} "
-        f"WHERE {column['user']} = %s AND {column['started_at']} >= %s "
-        f"ORDER BY {column['started_at']}, {column['id']}"
+    return cramp_rows(
+        user,
+        ("started_at", "muscle", "context", "lasted_minutes"),
+        profile.day_start(first_day),
+        ordered=True,
     )
 
 
-#: The columns `insight_rows` reads, then those it filters and orders by.
-_INSIGHT_COLUMNS = ("started_at", "muscle", "context", "lasted_minutes", "user", "id")
+def cramp_rows(
+    user: Any,
+    columns: tuple[str, ...],
+    since: dt.datetime,
+    until: dt.datetime | None = None,
+    *,
+    ordered: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The `columns` (the first a moment, started_at) of the person's cramps that started
+    from `since` (and before `until`), in the order they started if `ordered` (one query,
+    answered from the list's index (user, started_at))."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = (user.pk, adapt(since)) if until is None else (user.pk, adapt(since), adapt(until))
+    sql = _cramp_rows_sql(connection.vendor, columns, until is not None, ordered)
+    return rows_of_sql(sql, params)
+
+
+@functools.cache
+def _cramp_rows_sql(vendor: str, columns: tuple[str, ...], until: bool, ordered: bool) -> str:
+    """The statement of `cramp_rows` (`vendor`: the database quoting the names), written once
+    per process: the ORM took longer to write it on every request than the database to
+    answer it."""
+    quote = connection.ops.quote_name
+    meta = CrampEntry._meta
+    column = {field.name: quote(field.column) for field in meta.concrete_fields}
+    started = column["started_at"]
+    where = f"{column['user']} = %s AND {started} >= %s"
+    if until:
+        where = f"{where} AND {started} < %s"
+    chosen = ", ".join(column[name] for name in columns)
+    order = f" ORDER BY {started}, {column['id']}" if ordered else ""
+    return f"SELECT {chosen} FROM {quote(meta.db_table)} WHERE {where}{order}"
 
 
 def insights_from(
@@ -387,6 +405,7 @@ __all__ = [
     "Moment",
     "Totals",
     "bedtime_reminder_on",
+    "cramp_rows",
     "helpful_routines",
     "history_for",
     "history_runs",

@@ -19,8 +19,8 @@ from django import forms
 from django.db.models import Avg, Count
 
 from routines.accounts.models import Profile
+from routines.diary.insights import cramp_rows
 from routines.diary.models import Context, CrampEntry, Muscle, Side
-from routines.diary.moments import rows_with_moments
 from routines.diary.stats import WEEKS, per_week, recent_weeks, week_start
 from routines.player.models import Run
 from routines.reminders.models import Reminder
@@ -129,10 +129,11 @@ def summary_for(user: Any, profile: Profile, start: dt.date, end: dt.date) -> Su
     keeps each part under a key of what it shows."""
     zone = profile.zone
     since, until = _instants(profile, start, end)
-    rows = rows_with_moments(
-        CrampEntry.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
-        .order_by()
-        .values_list("started_at", "muscle", "side", "context", "lasted_minutes", "intensity")
+    rows = cramp_rows(
+        user,
+        ("started_at", "muscle", "side", "context", "lasted_minutes", "intensity"),
+        since,
+        until,
     )
     weeks_total = (week_start(end) - week_start(start)).days // 7 + 1
     weeks = per_week((r[0] for r in rows), zone, end, weeks_total)
