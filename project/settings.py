@@ -153,11 +153,14 @@ CACHES = {
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
-    # The rendered part of a person's diary pages (routines/diary/freshness.py), per process,
-    # under a key naming their diary version (read from the database on every request), so
-    # never stale. A diary list page is about 30 KB: MAX_ENTRIES bounds the memory.
+    # The rendered parts of a person's diary pages (routines/diary/freshness.py), per process,
+    # each under a key naming what it shows (a version of the rows it shows, read from the
+    # database on every request, or those rows themselves), so never stale; and the diary
+    # list's items and the history's lines of the last page made (routines/diary/rows.py).
+    # A diary list page is about 30 KB, its items as much: MAX_ENTRIES bounds the memory.
+    # Values are kept as they are, not pickled copies (routines/diary/cache.py).
     "diary": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "routines.diary.cache.SharedLocMemCache",
         "LOCATION": "diary",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 300},

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -94,6 +95,7 @@ def test_the_summary_runs_the_same_queries_for_a_big_diary(
     client_sam: Client, sam: AbstractBaseUser
 ) -> None:
     def queries() -> int:
+        caches["diary"].clear()  # rendered afresh each time, not partly kept (freshness.py)
         with CaptureQueriesContext(connection) as captured:
             assert client_sam.get(reverse("diary_summary")).status_code == 200
         return len(captured)

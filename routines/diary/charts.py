@@ -1,4 +1,4 @@
-"""Bar charts drawn on the server as SVG (templates/diary/bar_chart.html), pure: no Django.
+"""Bar charts drawn on the server as SVG (`figure`), pure: no Django.
 
 A chart is a list of bars with their geometry, and where their labels and values are written,
 in a fixed viewBox; CSS scales it to the screen and colours it (light and dark). Weeks are
@@ -164,3 +164,47 @@ def row_chart(title: str, unit: str, points: Sequence[tuple[str, float]]) -> Bar
         )
     height = max(ROW, len(points) * (ROW + ROW_GAP) - ROW_GAP)
     return BarChart(title, unit, tuple(bars), True, WIDTH, height, (NAMES, 0, NAMES, height))
+
+
+#: A chart's figure: the drawing (hidden from screen readers) and the same numbers as a table.
+FIGURE = (
+    '<figure class="chart" aria-labelledby="{id}-title">\n'
+    '  <figcaption id="{id}-title" class="chart-title">{title}</figcaption>\n'
+    "  {body}\n"
+    "</figure>"
+)
+DRAWING = (
+    '<svg class="bar-chart{rows}" viewBox="0 0 {width} {height}" aria-hidden="true" '
+    'focusable="false">\n'
+    "    {svg}\n"
+    "  </svg>\n"
+    '  <table class="visually-hidden">\n'
+    "    <caption>{title}</caption>\n"
+    '    <thead><tr><th scope="col">{which}</th><th scope="col">{unit}</th></tr></thead>\n'
+    "    <tbody>{lines}</tbody>\n"
+    "  </table>"
+)
+
+
+def figure(chart: BarChart, id: str) -> str:
+    """The chart's whole figure as HTML, every text escaped: its drawing (`svg_body`) and a
+    table of its numbers for screen readers, or a line saying there is nothing yet. `id`
+    names the figure's caption."""
+    title = escape(chart.title)
+    if chart.empty:
+        body = '<p class="muted">Nothing logged in this time yet.</p>'
+    else:
+        body = DRAWING.format(
+            rows=" bar-chart-rows" if chart.horizontal else "",
+            width=chart.width,
+            height=chart.height,
+            svg=chart.svg_body,
+            title=title,
+            which="Which" if chart.horizontal else "Week of",
+            unit=escape(chart.unit[:1].upper() + chart.unit[1:]),
+            lines="".join(
+                f'<tr><th scope="row">{escape(bar.label)}</th><td>{escape(bar.shown)}</td></tr>'
+                for bar in chart.bars
+            ),
+        )
+    return FIGURE.format(id=escape(id), title=title, body=body)

@@ -4,18 +4,22 @@ the size of the diary (stats.py counts, charts.py draws)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count
+from django.core.cache.backends.base import BaseCache
+from django.db import connection
+from django.db.models import Avg, Count, QuerySet
+from django.utils.safestring import SafeString, mark_safe
 
 from routines.accounts.models import Profile
 from routines.content.library.routines import BEDTIME
 from routines.content.models import Purpose
-from routines.diary.charts import BarChart, column_chart, row_chart
+from routines.diary.charts import BarChart, column_chart, figure, row_chart
 from routines.diary.models import Context, CrampEntry, Muscle
-from routines.diary.moments import moments_of, rows_with_moments
-from routines.diary.rows import RunLine, run_lines
+from routines.diary.moments import moments_of, rows_of_sql, rows_with_moments
+from routines.diary.rows import kept_key, run_lines
 from routines.diary.stats import (
     NIGHTLY_WEEKS,
     STRETCH_LOOKBACK_WEEKS,
@@ -26,11 +30,11 @@ from routines.diary.stats import (
     StretchTrial,
     advice,
     advice_changes_at,
-    by_day_part,
+    count_by_day_part,
+    count_per_week,
     local_days,
     night_of,
     nightly_weeks,
-    per_week,
     recent_weeks,
     streak,
     sum_per_week,
@@ -66,7 +70,6 @@ class Insights:
     weeks_chart: BarChart
     day_chart: BarChart
     muscle_chart: BarChart
-    helpful: list[HelpfulRoutine]
     advice: list[Advice]
     total: int
     #: Weeks of nightly bedtime stretching compared with the weeks before, if there were some.
@@ -75,6 +78,20 @@ class Insights:
     #: has none turned on and is not already stretching nightly (`trial`): the time the form
     #: is pre-filled with ("HH:MM"), or "".
     offer_bedtime_at: str
+
+    @property
+    def figures(self) -> SafeString:
+        """The three charts' figures (charts.py `figure`, every text escaped)."""
+        return mark_safe(
+            "\n".join(
+                figure(chart, id)
+                for chart, id in (
+                    (self.weeks_chart, "weeks"),
+                    (self.day_chart, "day"),
+                    (self.muscle_chart, "muscle"),
+                )
+            )
+        )
 
     @property
     def offer_bedtime(self) -> bool:
@@ -107,6 +124,13 @@ def bedtime_reminder_on(user: Any) -> bool:
     ).exists()
 
 
+def _moment(rows: list[tuple[Any, ...]], now: dt.datetime, reminder: bool) -> Moment:
+    """The Moment of `rows` (started_at, context, lasted_minutes): every cramp that started
+    less than NIGHTLY_WEEKS weeks before `now`, and any after it."""
+    cramps = [Cramp(row[0], row[1] == Context.NIGHT, row[2]) for row in rows]
+    return Moment(advice(cramps, now), reminder, advice_changes_at(cramps, now))
+
+
 def moment_for(user: Any, now: dt.datetime, reminder: bool | None = None) -> Moment:
     """The advice at `now` and the reminder (two small queries, one if `reminder` is given:
     the advice rules look back NIGHTLY_WEEKS weeks at most)."""
@@ -115,23 +139,16 @@ def moment_for(user: Any, now: dt.datetime, reminder: bool | None = None) -> Mom
         .order_by()
         .values_list("started_at", "context", "lasted_minutes")
     )
-    cramps = [Cramp(row[0], row[1] == Context.NIGHT, row[2]) for row in rows]
     if reminder is None:  # asked whatever the cards say, so the queries stay the same
         reminder = bedtime_reminder_on(user)
-    return Moment(advice(cramps, now), reminder, advice_changes_at(cramps, now))
+    return _moment(rows, now, reminder)
 
 
-def insights_for(
-    user: Any, profile: Profile, now: dt.datetime, moment: Moment | None = None
-) -> Insights:
-    """The last WEEKS weeks of the person's diary, and their bedtime stretching over the last
-    STRETCH_LOOKBACK_WEEKS weeks (three queries, and `moment_for`'s two unless given)."""
-    if moment is None:
-        moment = moment_for(user, now)
+def stretching_weeks(user: Any, profile: Profile, now: dt.datetime) -> list[dt.date]:
+    """The Mondays of the person's latest weeks of nightly bedtime stretching (`nightly_weeks`):
+    their finished bedtime runs of the last STRETCH_LOOKBACK_WEEKS weeks (one query)."""
     zone = profile.zone
     today = profile.today(now)
-    first_week = recent_weeks(today)[0]
-    since = profile.day_start(first_week)
     lookback = profile.day_start(
         week_start(today) - dt.timedelta(weeks=STRETCH_LOOKBACK_WEEKS + STRETCH_WEEKS)
     )
@@ -142,68 +159,164 @@ def insights_for(
         ended_early=False,
         started_at__gte=lookback,
     ).order_by()
-    nightly = nightly_weeks(
+    return nightly_weeks(
         (night_of(moment, zone) for moment in moments_of(stretched.values_list("started_at"))),
         today,
     )
-    # The cramps of the charts, and of the stretching weeks and those before them.
-    first_day = min(first_week, trial_start(nightly)) if nightly else first_week
-    all_rows = rows_with_moments(
-        CrampEntry.objects.filter(
-            user=user, started_at__gte=profile.day_start(first_day), started_at__lte=now
-        )
-        .order_by()
-        .values_list("started_at", "muscle")
-    )
-    rows = [row for row in all_rows if row[0] >= since]
-    trial = None
-    if nightly:
-        trial = trial_of(nightly, (row[0].astimezone(zone).date() for row in all_rows))
-    moments = [row[0] for row in rows]
-    weeks = per_week(moments, zone, today)
-    muscles = {value: 0 for value in Muscle.values}
-    for row in rows:
-        muscles[row[1]] += 1
+
+
+def helpful_routines(user: Any) -> list[HelpfulRoutine]:
+    """The routines the person rated most helpful, best first (one query)."""
     rated = (
         Run.objects.filter(user=user, rating__isnull=False)
         .values("routine_title")
         .annotate(average=Avg("rating"), ratings=Count("rating"))
         .order_by("-average", "-ratings", "routine_title")[:TOP_ROUTINES]
     )
-    cards = moment.advice
-    offer_at = ""
-    # Someone already stretching nightly is shown how it went instead.
-    if (
-        trial is None
-        and not moment.bedtime_reminder
-        and any(card.key == "nightly" for card in cards)
-    ):
-        offer_at = evening_time(profile).strftime("%H:%M")
-    return Insights(
-        weeks_chart=column_chart(
-            "Cramps per week", "cramps", [(_week_label(m), n) for m, n in weeks]
-        ),
-        day_chart=row_chart("By time of day", "cramps", by_day_part(moments, zone)),
-        muscle_chart=row_chart(
-            "By muscle", "cramps", [(Muscle(value).label, n) for value, n in muscles.items()]
-        ),
-        helpful=[
-            HelpfulRoutine(r["routine_title"], round(float(r["average"]), 1), r["ratings"])
-            for r in rated
-        ],
-        advice=cards,
-        total=len(rows),
-        trial=trial,
-        offer_bedtime_at=offer_at,
+    return [
+        HelpfulRoutine(r["routine_title"], round(float(r["average"]), 1), r["ratings"])
+        for r in rated
+    ]
+
+
+def insight_rows(
+    user: Any, profile: Profile, now: dt.datetime, nightly: list[dt.date]
+) -> list[tuple[Any, ...]]:
+    """What the insights show of the person's cramps, (started_at, muscle, context,
+    lasted_minutes), from the first day they count (`insights_from`) on (one query). The
+    rows depend on the diary, the local date, the zone and the weeks of nightly bedtime
+    stretching `nightly` (`stretching_weeks`) alone: the first day counted is always earlier
+    than the advice's NIGHTLY_WEEKS weeks."""
+    today = profile.today(now)
+    first_week = recent_weeks(today)[0]
+    first_day = min(first_week, trial_start(nightly)) if nightly else first_week
+    return cramp_rows(
+        user,
+        ("started_at", "muscle", "context", "lasted_minutes"),
+        profile.day_start(first_day),
+        ordered=True,
     )
 
 
+def cramp_rows(
+    user: Any,
+    columns: tuple[str, ...],
+    since: dt.datetime,
+    until: dt.datetime | None = None,
+    *,
+    ordered: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The `columns` (the first a moment, started_at) of the person's cramps that started
+    from `since` (and before `until`), in the order they started if `ordered` (one query,
+    answered from the list's index (user, started_at))."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = (user.pk, adapt(since)) if until is None else (user.pk, adapt(since), adapt(until))
+    sql = _cramp_rows_sql(connection.vendor, columns, until is not None, ordered)
+    return rows_of_sql(sql, params)
+
+
+@functools.cache
+def _cramp_rows_sql(vendor: str, columns: tuple[str, ...], until: bool, ordered: bool) -> str:
+    """The statement of `cramp_rows` (`vendor`: the database quoting the names), written once
+    per process: the ORM took longer to write it on every request than the database to
+    answer it."""
+    quote = connection.ops.quote_name
+    meta = CrampEntry._meta
+    column = {field.name: quote(field.column) for field in meta.concrete_fields}
+    started = column["started_at"]
+    where = f"{column['user']} = %s AND {started} >= %s"
+    if until:
+        where = f"{where} AND {started} < %s"
+    chosen = ", ".join(column[name] for name in columns)
+    order = f" ORDER BY {started}, {column['id']}" if ordered else ""
+    return f"SELECT {chosen} FROM {quote(meta.db_table)} WHERE {where}{order}"
+
+
+def insights_from(
+    rows: list[tuple[Any, ...]],
+    profile: Profile,
+    now: dt.datetime,
+    *,
+    reminder: bool,
+    nightly: list[dt.date],
+) -> tuple[Insights, Moment]:
+    """The last WEEKS weeks of the person's diary and the advice at `now`, from their
+    `insight_rows`: the charts, the advice's NIGHTLY_WEEKS weeks, and the weeks of nightly
+    bedtime stretching `nightly` (`stretching_weeks`) and those before them; `reminder`:
+    whether the bedtime stretches' reminder is on. The rated routines are asked apart
+    (`helpful_routines`): the page keeps them apart."""
+    zone = profile.zone
+    today = profile.today(now)
+    first_week = recent_weeks(today)[0]
+    since = profile.day_start(first_week)
+    advised_from = now - dt.timedelta(weeks=NIGHTLY_WEEKS)
+    moment = _moment(
+        [(row[0], row[2], row[3]) for row in rows if row[0] > advised_from], now, reminder
+    )
+    # Each cramp's local time worked out once, for the trial, the weeks and the day parts.
+    counted = [(row[0].astimezone(zone), row) for row in rows if row[0] <= now]
+    charted = [(local, row[1]) for local, row in counted if row[0] >= since]
+    trial = None
+    if nightly:
+        trial = trial_of(nightly, (local.date() for local, _ in counted))
+    weeks = count_per_week((local.date() for local, _ in charted), today)
+    muscles = {value: 0 for value in Muscle.values}
+    for _, muscle in charted:
+        muscles[muscle] += 1
+    cards = moment.advice
+    offer_at = ""
+    # Someone already stretching nightly is shown how it went instead.
+    if trial is None and not reminder and any(card.key == "nightly" for card in cards):
+        offer_at = evening_time(profile).strftime("%H:%M")
+    made = Insights(
+        weeks_chart=column_chart(
+            "Cramps per week", "cramps", [(_week_label(m), n) for m, n in weeks]
+        ),
+        day_chart=row_chart(
+            "By time of day", "cramps", count_by_day_part(local.hour for local, _ in charted)
+        ),
+        muscle_chart=row_chart(
+            "By muscle", "cramps", [(Muscle(value).label, n) for value, n in muscles.items()]
+        ),
+        advice=cards,
+        total=len(charted),
+        trial=trial,
+        offer_bedtime_at=offer_at,
+    )
+    return made, moment
+
+
+def insights_for(
+    user: Any,
+    profile: Profile,
+    now: dt.datetime,
+    *,
+    reminder: bool,
+    nightly: list[dt.date],
+) -> tuple[Insights, Moment]:
+    """`insights_from` the person's `insight_rows` (one query)."""
+    rows = insight_rows(user, profile, now, nightly)
+    return insights_from(rows, profile, now, reminder=reminder, nightly=nightly)
+
+
 @dataclass(frozen=True)
-class History:
-    runs: list[RunLine]
+class Totals:
+    """The history's streak and minutes per week: the finished runs' times alone, which a
+    rating leaves as they were (freshness.py "finished")."""
+
     streak: int
     streak_capped: bool
     minutes_chart: BarChart
+
+    @property
+    def minutes_figure(self) -> SafeString:
+        """The minutes chart's figure (charts.py `figure`, every text escaped)."""
+        return mark_safe(figure(self.minutes_chart, "minutes"))
+
+
+@dataclass(frozen=True)
+class History(Totals):
+    runs: list[SafeString]
 
 
 def _minutes(started: dt.datetime, finished: dt.datetime | None, paused_ms: int) -> float:
@@ -213,22 +326,39 @@ def _minutes(started: dt.datetime, finished: dt.datetime | None, paused_ms: int)
     return max(0.0, spent / 60)
 
 
-def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
-    """Finished routines, the prevention streak and minutes per week (three queries, each
-    answered from the runs' progress index, reading only the columns they need)."""
-    zone = profile.zone
-    today = profile.today(now)
-    finished = Run.objects.filter(user=user, finished_at__isnull=False).order_by()
-    recent = finished.filter(ended_early=False).order_by("-started_at")[:HISTORY_RUNS]
-    lines = run_lines(
+def _finished(user: Any) -> QuerySet[Run]:
+    return Run.objects.filter(user=user, finished_at__isnull=False).order_by()
+
+
+def history_runs(user: Any, profile: Profile, kept: BaseCache | None = None) -> list[SafeString]:
+    """The last HISTORY_RUNS routines followed to the end, newest first, as HTML list items
+    (one query); with a cache `kept`, the lines of runs unchanged since the last time are
+    reused (rows.py `made_again`)."""
+    recent = _finished(user).filter(ended_early=False).order_by("-started_at")[:HISTORY_RUNS]
+    rows = rows_with_moments(
+        recent.values_list(
+            "id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating"
+        ),
+        (2, 3),
+        uuids=(0,),
+    )
+    return run_lines(
         (
             (run_id, title, started, _minutes(started, ended, paused), rating)
-            for run_id, title, started, ended, paused, rating in recent.values_list(
-                "id", "routine_title", "started_at", "finished_at", "total_paused_ms", "rating"
-            )
+            for run_id, title, started, ended, paused, rating in rows
         ),
-        zone,
+        profile.zone,
+        kept,
+        kept_key("history-runs", user.pk, profile.zone.key),
     )
+
+
+def history_totals(user: Any, profile: Profile, now: dt.datetime) -> Totals:
+    """The prevention streak and minutes per week (two queries, each answered from the runs'
+    progress index, reading only the columns they need)."""
+    zone = profile.zone
+    today = profile.today(now)
+    finished = _finished(user)
     since = profile.day_start(recent_weeks(today)[0])
     window = rows_with_moments(
         finished.filter(started_at__gte=since).values_list(
@@ -246,8 +376,7 @@ def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
         zone,
         today,
     )
-    return History(
-        runs=lines,
+    return Totals(
         streak=days,
         streak_capped=days >= STREAK_LOOKBACK_DAYS - 1,
         minutes_chart=column_chart(
@@ -258,13 +387,32 @@ def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
     )
 
 
+def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
+    """Finished routines, the prevention streak and minutes per week (three queries)."""
+    totals = history_totals(user, profile, now)
+    return History(
+        streak=totals.streak,
+        streak_capped=totals.streak_capped,
+        minutes_chart=totals.minutes_chart,
+        runs=history_runs(user, profile),
+    )
+
+
 __all__ = [
     "WEEKS",
     "History",
     "Insights",
     "Moment",
+    "Totals",
     "bedtime_reminder_on",
+    "cramp_rows",
+    "helpful_routines",
     "history_for",
+    "history_runs",
+    "history_totals",
+    "insight_rows",
     "insights_for",
+    "insights_from",
     "moment_for",
+    "stretching_weeks",
 ]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
-from django.db import connections
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
 
@@ -22,17 +24,36 @@ def _aware(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
 
 
+def _uuid(value: Any) -> UUID | None:
+    """A UUID column's value: SQLite gives its 32 hex digits, PostgreSQL a UUID."""
+    return value if value is None or isinstance(value, UUID) else UUID(value)
+
+
 def rows_with_moments(
-    queryset: QuerySet[Any, Any], moments: Sequence[int] = (0,)
+    queryset: QuerySet[Any, Any], moments: Sequence[int] = (0,), uuids: Sequence[int] = ()
 ) -> list[tuple[Any, ...]]:
-    """The rows of a `values_list` queryset of plain fields (no UUIDs, booleans or JSON: their
+    """The rows of a `values_list` queryset of plain fields (no booleans or JSON: their
     values stay as the database driver gives them), with the columns at the positions in
-    `moments` as aware datetimes (None stays None)."""
-    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
+    `moments` as aware datetimes and those at `uuids` as UUIDs (None stays None)."""
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # a queryset known to be empty (an empty page: [0:0])
+        return []
+    return rows_of_sql(sql, params, moments, uuids, queryset.db)
+
+
+def rows_of_sql(
+    sql: str,
+    params: Sequence[Any],
+    moments: Sequence[int] = (0,),
+    uuids: Sequence[int] = (),
+    using: str = DEFAULT_DB_ALIAS,
+) -> list[tuple[Any, ...]]:
+    """The rows of a statement, converted as `rows_with_moments` does."""
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if moments == (0,):
+    if moments == (0,) and not uuids:
         return [(_aware(row[0]), *row[1:]) if row[0] is not None else row for row in rows]
     made = []
     for row in rows:
@@ -40,6 +61,8 @@ def rows_with_moments(
         for at in moments:
             if values[at] is not None:
                 values[at] = _aware(values[at])
+        for at in uuids:
+            values[at] = _uuid(values[at])
         made.append(tuple(values))
     return made
 

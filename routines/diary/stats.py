@@ -46,9 +46,18 @@ def per_week(
     moments: Iterable[dt.datetime], zone: ZoneInfo, today: dt.date, weeks: int = WEEKS
 ) -> list[tuple[dt.date, int]]:
     """How many of `moments` fall in each of the last `weeks` local weeks (Monday first)."""
-    mondays = recent_weeks(today, weeks)
-    counts = Counter(week_start(m.astimezone(zone).date()) for m in moments)
-    return [(monday, counts.get(monday, 0)) for monday in mondays]
+    return count_per_week((m.astimezone(zone).date() for m in moments), today, weeks)
+
+
+def count_per_week(
+    days: Iterable[dt.date], today: dt.date, weeks: int = WEEKS
+) -> list[tuple[dt.date, int]]:
+    """How many of the local dates `days` (repeats count) fall in each of the last `weeks`
+    weeks (Monday first)."""
+    counts: Counter[dt.date] = Counter()
+    for day, count in Counter(days).items():
+        counts[week_start(day)] += count
+    return [(monday, counts.get(monday, 0)) for monday in recent_weeks(today, weeks)]
 
 
 def sum_per_week(
@@ -73,7 +82,13 @@ def local_days(moments: Iterable[dt.datetime], zone: ZoneInfo) -> set[dt.date]:
 
 def by_day_part(moments: Iterable[dt.datetime], zone: ZoneInfo) -> list[tuple[str, int]]:
     """How many of `moments` fall in each part of the local day (DAY_PARTS)."""
-    hours = Counter(m.astimezone(zone).hour for m in moments)
+    return count_by_day_part(m.astimezone(zone).hour for m in moments)
+
+
+def count_by_day_part(local_hours: Iterable[int]) -> list[tuple[str, int]]:
+    """How many of the local hours `local_hours` (repeats count) fall in each part of the day
+    (DAY_PARTS)."""
+    hours = Counter(local_hours)
     return [
         (name, sum(hours.get(h, 0) for h in range(first, end))) for name, first, end in DAY_PARTS
     ]

@@ -19,8 +19,8 @@ from django import forms
 from django.db.models import Avg, Count
 
 from routines.accounts.models import Profile
+from routines.diary.insights import cramp_rows
 from routines.diary.models import Context, CrampEntry, Muscle, Side
-from routines.diary.moments import rows_with_moments
 from routines.diary.stats import WEEKS, per_week, recent_weeks, week_start
 from routines.player.models import Run
 from routines.reminders.models import Reminder
@@ -81,8 +81,6 @@ class Summary:
     durations_unknown: int
     intensity_median: float | None
     intensity_range: tuple[int, int] | None
-    routines: list[dict[str, Any]]
-    reminders: list[tuple[str, str]]
 
     @property
     def weeks_count(self) -> int:
@@ -100,30 +98,42 @@ def _duration_group(minutes: int) -> str:
     return DURATIONS[-1][1]
 
 
+#: The columns of a reminder that `Reminder.title` and `schedule_words` read.
+READ = (
+    "kind",
+    "routine",
+    "schedule",
+    "interval_minutes",
+    "window_start",
+    "window_end",
+    "fixed_times",
+    "weekdays",
+)
+
+
 def reminders_in_use(user: Any) -> list[tuple[str, str]]:
     """The person's reminders that are on: their titles and schedules, in words (one query)."""
-    return [
-        (reminder.title, schedule_words(reminder))
-        for reminder in Reminder.objects.filter(user=user, enabled=True).select_related("routine")
-    ]
+    reminders = (
+        Reminder.objects.filter(user=user, enabled=True)
+        .select_related("routine")
+        # Only what the title and the schedule's words read: not every column of the
+        # reminder and its routine (their texts, JSON), on every view of the summary.
+        .only(*READ, "routine__title")
+    )
+    return [(reminder.title, schedule_words(reminder)) for reminder in reminders]
 
 
-def summary_for(
-    user: Any,
-    profile: Profile,
-    start: dt.date,
-    end: dt.date,
-    reminders: list[tuple[str, str]] | None = None,
-) -> Summary:
-    """The summary of `start` to `end` (local dates, both included): three queries, or two
-    given the `reminders_in_use`."""
+def summary_for(user: Any, profile: Profile, start: dt.date, end: dt.date) -> Summary:
+    """The cramps of `start` to `end` (local dates, both included): one query. The routines
+    tried (`routines_tried`) and the reminders (`reminders_in_use`) are asked apart: the page
+    keeps each part under a key of what it shows."""
     zone = profile.zone
-    since = profile.day_start(start)
-    until = profile.day_start(end + dt.timedelta(days=1))
-    rows = rows_with_moments(
-        CrampEntry.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
-        .order_by()
-        .values_list("started_at", "muscle", "side", "context", "lasted_minutes", "intensity")
+    since, until = _instants(profile, start, end)
+    rows = cramp_rows(
+        user,
+        ("started_at", "muscle", "side", "context", "lasted_minutes", "intensity"),
+        since,
+        until,
     )
     weeks_total = (week_start(end) - week_start(start)).days // 7 + 1
     weeks = per_week((r[0] for r in rows), zone, end, weeks_total)
@@ -133,14 +143,6 @@ def summary_for(
     lasted = [r[4] for r in rows if r[4] is not None]
     durations = Counter(_duration_group(m) for m in lasted)
     intensities = [r[5] for r in rows]
-    routines = list(
-        Run.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
-        .values("routine_title")
-        .annotate(runs=Count("*"), rated=Count("rating"), average=Avg("rating"))
-        .order_by("-runs", "routine_title")
-    )
-    if reminders is None:
-        reminders = reminders_in_use(user)
     return Summary(
         start=start,
         end=end,
@@ -153,8 +155,25 @@ def summary_for(
         durations_unknown=len(rows) - len(lasted),
         intensity_median=statistics.median(intensities) if intensities else None,
         intensity_range=(min(intensities), max(intensities)) if intensities else None,
-        routines=routines,
-        reminders=reminders,
+    )
+
+
+def _instants(profile: Profile, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The instants `start` begins and the day after `end` begins, in the person's zone."""
+    return profile.day_start(start), profile.day_start(end + dt.timedelta(days=1))
+
+
+def routines_tried(
+    user: Any, profile: Profile, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """The routines started from `start` to `end` (local dates, both included), how often and
+    how they were rated, most followed first (one query)."""
+    since, until = _instants(profile, start, end)
+    return list(
+        Run.objects.filter(user=user, started_at__gte=since, started_at__lt=until)
+        .values("routine_title")
+        .annotate(runs=Count("*"), rated=Count("rating"), average=Avg("rating"))
+        .order_by("-runs", "routine_title")
     )
 
 

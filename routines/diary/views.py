@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.cache import caches
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,16 +26,33 @@ from routines.accounts.http import signed_in
 from routines.accounts.models import Profile
 from routines.accounts.throttle import Limit, guest, over_limit
 from routines.diary.forms import CrampForm
-from routines.diary.freshness import CACHE, SECONDS, page_key
+from routines.diary.freshness import (
+    CACHE,
+    SECONDS,
+    diary_versions,
+    keep_made,
+    made_before,
+    page_key,
+)
 from routines.diary.insights import (
     WEEKS,
-    bedtime_reminder_on,
-    history_for,
-    insights_for,
-    moment_for,
+    helpful_routines,
+    history_runs,
+    history_totals,
+    insight_rows,
+    insights_from,
+    stretching_weeks,
 )
 from routines.diary.models import CrampEntry, Muscle, Side
-from routines.diary.rows import ENTRY_COLUMNS, entry_items
+from routines.diary.moments import rows_of_sql, rows_with_moments
+from routines.diary.rows import (
+    ENTRY_COLUMNS,
+    ENTRY_MOMENTS,
+    ENTRY_UUIDS,
+    entry_items,
+    entry_page_sql,
+    kept_key,
+)
 from routines.diary.services import DiaryFull
 from routines.diary.sessions import (
     GuestDiaryFull,
@@ -48,12 +67,14 @@ from routines.diary.summary import (
     csv_rows,
     default_range,
     reminders_in_use,
+    routines_tried,
     summary_for,
 )
 from routines.player.sessions import owned_run
 
 #: Entries per page of the diary list.
 PAGE_SIZE = 50
+MOMENTS_AND_UUIDS = (ENTRY_MOMENTS, ENTRY_UUIDS)
 
 GUEST_LOGS = Limit(
     group="diary-guest-ip",
@@ -99,20 +120,43 @@ def diary_list(request: HttpRequest) -> HttpResponse:
     zone = person_zone(request)
     number = request.GET.get("page")
 
+    signed = request.user.is_authenticated
+    versions = diary_versions(request.user, ("entries", "runs")) if signed else None
+
     def listing() -> dict[str, Any]:
-        entries = entries_for(request).values_list(*ENTRY_COLUMNS)
-        page = Paginator(entries, PAGE_SIZE).get_page(number)
+        entries = entries_for(request)
+        paginator = Paginator(entries.values_list("pk", flat=True), PAGE_SIZE)
+        if versions is not None:  # counted with the version: no query of its own
+            paginator.count = versions["entries"][0]
+        page = paginator.get_page(number)
         advice = lambda: render_to_string("diary/seen_today.html", request=request)  # noqa: E731
-        return {"page": page, "entries": entry_items(page.object_list, zone, advice)}
+        # Each entry's item is kept on its own too (rows.py): after a write, only the items
+        # whose entries changed are made again.
+        kept, key = None, ""
+        if signed:
+            kept, key = caches[CACHE], kept_key("list", request.user.pk, number, zone.key)
+        # The page's rows read by their ids: the entries skipped to reach a far page are read
+        # from the list's index alone, not joined with their runs; and in one pass
+        # (moments.py), not converted value by value.
+        if signed:
+            asked = (request.user.pk, PAGE_SIZE, (page.number - 1) * PAGE_SIZE)
+            rows = rows_of_sql(entry_page_sql(connection.vendor), asked, *MOMENTS_AND_UUIDS)
+        else:
+            listed = entries.filter(pk__in=page.object_list).values_list(*ENTRY_COLUMNS)
+            rows = rows_with_moments(listed, *MOMENTS_AND_UUIDS)
+        items = entry_items(rows, zone, advice, kept, key)
+        return {"page": page, "entries": mark_safe("\n    ".join(items))}
 
     key = None
-    if request.user.is_authenticated:  # a guest's few entries are listed afresh
-        key = page_key(request.user, Profile.for_user(request.user), "list", number)
+    if signed:  # a guest's few entries are listed afresh
+        key = page_key(
+            request.user, Profile.for_user(request.user), "list", number, versions=versions
+        )
     context = {
         "listing": SimpleLazyObject(listing),
         "key": key,
         "seconds": SECONDS,
-        "guest": not request.user.is_authenticated,
+        "guest": not signed,
     }
     return render(request, "diary/list.html", context)
 
@@ -207,36 +251,82 @@ def delete_cramp(request: HttpRequest, pk: int) -> HttpResponse:
 @signed_in
 @never_cache
 def insights(request: HttpRequest) -> HttpResponse:
-    """Charts and advice from the diary. Kept rendered (freshness.py) until the diary or the
-    local date changes, or the clock reaches a moment when the advice may change."""
+    """Charts and advice from the diary, and the routines rated most helpful: each part kept
+    rendered under a key of what it shows (freshness.py). The charts and advice go by the
+    entries, the weeks of nightly stretching (the finished runs' times: kept apart, so an entry
+    written does not read the runs again) and the local date, until the clock reaches a moment
+    when the advice may change; the rated routines by the runs alone."""
     profile = Profile.for_user(request.user)
     now = timezone.now()
-    reminder = bedtime_reminder_on(request.user)
-    key = page_key(request.user, profile, "insights", profile.today(now), reminder)
-    kept = caches[CACHE].get(key)
-    if kept is not None and now < kept[1]:
-        content = kept[0]
+    user = request.user
+    today = profile.today(now)
+    versions = diary_versions(user, ("entries", "runs", "finished", "bedtime"))
+    reminder = bool(versions["bedtime"][0])  # the bedtime stretches' reminder is on
+    kept = caches[CACHE]
+    key = page_key(
+        user,
+        profile,
+        "insights",
+        today,
+        reminder,
+        tables=("entries", "finished"),
+        versions=versions,
+    )
+    found = kept.get(key)
+    if found is not None and now < found[1]:
+        content = found[0]
     else:
-        moment = moment_for(request.user, now, reminder)
-        data = insights_for(request.user, profile, now, moment)
-        context = {"insights": data, "weeks": WEEKS}
-        content = render_to_string("diary/insights.html#content", context, request)
-        until = now + dt.timedelta(seconds=SECONDS)
-        caches[CACHE].set(key, (content, min(until, moment.until or until)), SECONDS)
-    return render(request, "diary/insights.html", {"content": content})
+        nightly_key = page_key(
+            user, profile, "nightly", today, tables=("finished",), versions=versions
+        )
+        nightly = kept.get(nightly_key)
+        if nightly is None:
+            nightly = stretching_weeks(user, profile, now)
+            kept.set(nightly_key, nightly, SECONDS)
+        rows = tuple(insight_rows(user, profile, now, nightly))
+        # Made again only if the cramps it shows changed: a write to what it does not show
+        # (an intensity, notes) moves the version but leaves these rows as they were.
+        made_key = page_key(user, profile, "insights-made", today, reminder, nightly, tables=())
+        made = made_before(made_key, rows, now)
+        if made is None:
+            data, moment = insights_from(
+                list(rows), profile, now, reminder=reminder, nightly=nightly
+            )
+            context = {"insights": data, "weeks": WEEKS}
+            content = render_to_string("diary/insights.html#content", context, request)
+            until = now + dt.timedelta(seconds=SECONDS)
+            made = (content, min(until, moment.until or until))
+            keep_made(made_key, rows, made, made[1])
+        content = made[0]
+        kept.set(key, made, SECONDS)
+    context = {
+        "content": content,
+        "helpful": SimpleLazyObject(lambda: helpful_routines(user)),
+        "helpful_key": page_key(user, profile, "helpful", tables=("runs",), versions=versions),
+        "seconds": SECONDS,
+    }
+    return render(request, "diary/insights.html", context)
 
 
 @require_GET
 @signed_in
 @never_cache
 def history(request: HttpRequest) -> HttpResponse:
-    """Finished routines, the streak and minutes per week (kept rendered: freshness.py)."""
+    """Finished routines, the streak and minutes per week, each part kept rendered under a
+    key of what it shows (freshness.py): a rating makes the list of routines again, not the
+    streak and the chart, which only the finished runs' times (and the date) move."""
     profile = Profile.for_user(request.user)
     now = timezone.now()
+    user = request.user
+    versions = diary_versions(user, ("runs", "finished"))
     context = {
-        "history": SimpleLazyObject(lambda: history_for(request.user, profile, now)),
+        "totals": SimpleLazyObject(lambda: history_totals(user, profile, now)),
+        "runs": SimpleLazyObject(lambda: history_runs(user, profile, caches[CACHE])),
         "weeks": WEEKS,
-        "key": page_key(request.user, profile, "history", profile.today(now), tables=("runs",)),
+        "totals_key": page_key(
+            user, profile, "history", profile.today(now), tables=("finished",), versions=versions
+        ),
+        "runs_key": page_key(user, profile, "history-runs", tables=("runs",), versions=versions),
         "seconds": SECONDS,
     }
     return render(request, "diary/history.html", context)
@@ -261,15 +351,31 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = RangeForm(initial={"start": start, "end": end}, today=today)
-    reminders = reminders_in_use(request.user)
+    user = request.user
+    versions = diary_versions(user, ("entries", "runs"))
+    key = page_key(user, profile, "summary", today, asked, tables=("entries",), versions=versions)
+    kept = caches[CACHE]
+    cramps = kept.get(key)
+    if cramps is None:
+        summary = summary_for(user, profile, start, end)
+        # Made again only if what it says changed: an entry edited may leave every number
+        # of the summary as it was.
+        made_key = page_key(user, profile, "summary-made", today, asked, tables=())
+        now = timezone.now()
+        cramps = made_before(made_key, summary, now)
+        if cramps is None:
+            sheet = {"summary": summary, "person": user, "today": today}
+            cramps = render_to_string("diary/summary.html#cramps", sheet, request)
+            keep_made(made_key, summary, cramps, now + dt.timedelta(seconds=SECONDS))
+        kept.set(key, cramps, SECONDS)
     context = {
-        "summary": SimpleLazyObject(
-            lambda: summary_for(request.user, profile, start, end, reminders)
-        ),
+        "cramps": cramps,
+        "routines": SimpleLazyObject(lambda: routines_tried(user, profile, start, end)),
+        "reminders": reminders_in_use(user),
         "form": form,
-        "person": request.user,
-        "today": today,
-        "key": page_key(request.user, profile, "summary", today, asked, reminders),
+        "routines_key": page_key(
+            user, profile, "summary-routines", start, end, tables=("runs",), versions=versions
+        ),
         "form_key": repr((today, asked, request.META.get("SCRIPT_NAME", ""))),
         "seconds": SECONDS,
     }

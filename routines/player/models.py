@@ -137,6 +137,16 @@ class Run(models.Model):
             ),
             # The diary's version (routines/diary/freshness.py): a person's latest change.
             models.Index(fields=["user", "updated_at"], name="run_user_changed"),
+            # The diary's version of finished runs' times (freshness.py "finished"): a
+            # person's latest finish and their unfinished runs.
+            models.Index(fields=["user", "finished_at"], name="run_user_finished"),
+            # The insights' rated routines (routines/diary/insights.py helpful_routines): a
+            # person's ratings grouped by routine, read in the index's order without sorting.
+            models.Index(
+                fields=["user", "routine_title", "rating"],
+                condition=Q(rating__isnull=False),
+                name="run_user_rated",
+            ),
         ]
 
     def __str__(self) -> str:
