@@ -18,21 +18,17 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from routines.content.library.routines import BEDTIME
 from routines.content.models import Purpose, Routine
 from routines.diary import freshness
 from routines.diary import rows as diary_rows
 from routines.diary.freshness import CACHE, diary_versions, keep_made, made_before
-from routines.diary.insights import bedtime_reminder_on
 from routines.diary.models import CrampEntry
 from routines.diary.moments import rows_with_moments
 from routines.player.models import Run
-from routines.reminders.models import ReminderKind
 
 from .factories import make_routine
 from .helpers.html import main_text
 from .helpers.people import PASSWORD, make_user, signed_in
-from .helpers.reminders import make_reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -199,10 +195,8 @@ def test_guest_cramps_claimed_on_log_in_show_on_the_pages_viewed_before(
     assert "Calf, right 6/10" in text(own, "diary")
 
 
-def test_the_counters_move_with_what_each_part_shows(
-    sam: AbstractBaseUser, clock: Any
-) -> None:
-    """"runs" moves with a run started, finished, rated or deleted; "finished" with a finish
+def test_the_counters_move_with_what_each_part_shows(sam: AbstractBaseUser, clock: Any) -> None:
+    """ "runs" moves with a run started, finished, rated or deleted; "finished" with a finish
     or a finished run deleted, not a rating, a start or a control on a run still going."""
     routine = make_routine("Calf stretch")
 

@@ -91,7 +91,7 @@ def test_controls_on_a_run_still_going_cost_no_query_for_the_diary(
         with CaptureQueriesContext(connection) as captured:
             response = client_sam.post(url + "control/", fields, **JSON)
         assert response.status_code == 200, (action, response.content[:200])
-        assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE \"acc")]
+        assert not [q for q in captured.captured_queries if q["sql"].startswith('UPDATE "acc')]
         assert len(captured) == 6  # as a guest's (test_player_queries.py), and the user
     assert counters(sam) == (entries, runs + 1, finished)
     assert client_sam.post(url + "control/", {"action": "end", "control_id": "e"}, **JSON).json()
