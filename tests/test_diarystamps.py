@@ -22,14 +22,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from routines.accounts.models import Profile
-from routines.content.models import Purpose
+from routines.content.library.routines import BEDTIME
+from routines.content.models import Purpose, Routine
+from routines.diary.freshness import bedtime_reminder
+from routines.diary.insights import bedtime_reminder_on
 from routines.diary.models import CrampEntry
 from routines.player.models import Run
 from routines.privacy.services import delete_everything
+from routines.reminders.models import ReminderKind
 
 from .factories import make_routine
 from .helpers.html import main_text
 from .helpers.people import PASSWORD, make_user, signed_in
+from .helpers.reminders import make_reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +232,22 @@ def test_deleting_an_account_costs_no_query_per_row(sam: AbstractBaseUser) -> No
     assert counts[1] == counts[0] + 2
     if connection.vendor == "sqlite":
         assert counts[0] == 19
+
+
+def test_the_insights_bedtime_statement_says_what_the_orm_says(sam: AbstractBaseUser) -> None:
+    def both() -> tuple[bool, bool]:
+        return bedtime_reminder(sam), bedtime_reminder_on(sam)
+
+    assert both() == (False, False)
+    bedtime = Routine.objects.filter(slug=BEDTIME.slug).first() or make_routine(
+        BEDTIME.title, slug=BEDTIME.slug
+    )
+    other = make_reminder(sam, interval_minutes=90)  # not the bedtime stretches
+    assert both() == (False, False)
+    reminder = make_reminder(sam, kind=ReminderKind.STRETCH, routine=bedtime)
+    assert both() == (True, True)
+    reminder.enabled = False
+    reminder.save()
+    assert both() == (False, False)
+    make_reminder(make_user("robin-9"), kind=ReminderKind.STRETCH, routine=bedtime)
+    assert both() == (False, False) and other.enabled

@@ -29,6 +29,7 @@ from routines.diary.forms import CrampForm
 from routines.diary.freshness import (
     CACHE,
     SECONDS,
+    bedtime_reminder,
     diary_versions,
     keep_made,
     made_before,
@@ -36,7 +37,6 @@ from routines.diary.freshness import (
 )
 from routines.diary.insights import (
     WEEKS,
-    bedtime_reminder_on,
     helpful_routines,
     history_runs,
     history_totals,
@@ -257,7 +257,7 @@ def insights(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = profile.today(now)
     versions = diary_versions(user, ("entries", "runs", "finished"), profile)
-    reminder = bedtime_reminder_on(user)
+    reminder = bedtime_reminder(user)  # the bedtime stretches' reminder is on
     kept = caches[CACHE]
     key = page_key(
         user,
