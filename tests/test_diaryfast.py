@@ -1,9 +1,10 @@
 """The diary's pages right after each kind of write: every part a page keeps (freshness.py,
 rows.py) is made again when what it shows changed, and only then. Each test first views the
 pages (so their parts are kept), then writes the way the app does, then checks the next view.
-The clock moves on a second before each write, as it does between a person's taps: a version
-is made of counts and latest changes, and two writes at the very same microsecond (which only
-a frozen clock makes) would leave the latest change where it was."""
+The clock moves on a second before each write, as it does between a person's taps (the
+versions are counters now, moved by every write, but the pages' times stay realistic).
+test_diarystamps.py covers the other writes: runs begun, ended early, uploaded offline,
+deleted in the admin, cramps deleted in bulk, guest records claimed at sign-up."""
 
 from __future__ import annotations
 

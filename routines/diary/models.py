@@ -118,8 +118,6 @@ class CrampEntry(models.Model):
             # The diary list's pages, newest first (ties by id): read from the index up to
             # the page, even page 30, without sorting a person's every entry.
             models.Index(fields=["user", "-started_at", "-id"], name="cramp_user_listed"),
-            # The diary's version (freshness.py): a person's latest change.
-            models.Index(fields=["user", "updated_at"], name="cramp_user_changed"),
         ]
 
     def __str__(self) -> str:
