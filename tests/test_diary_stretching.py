@@ -138,6 +138,7 @@ def stretch_on(user: Any, routine: Any, nights_: list[dt.date]) -> None:
         start = dt.datetime.combine(night, dt.time(21, 30), tzinfo=BERLIN)
         run = Run.begin(routine, user=user, lead_in=False, now=start)
         Run.objects.filter(pk=run.pk).update(finished_at=start + dt.timedelta(minutes=4))
+    Profile.note_changes(user.pk, "runs", "finished")  # the update() above sends no signal
 
 
 @pytest.mark.django_db

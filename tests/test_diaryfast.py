@@ -1,9 +1,10 @@
 """The diary's pages right after each kind of write: every part a page keeps (freshness.py,
 rows.py) is made again when what it shows changed, and only then. Each test first views the
 pages (so their parts are kept), then writes the way the app does, then checks the next view.
-The clock moves on a second before each write, as it does between a person's taps: a version
-is made of counts and latest changes, and two writes at the very same microsecond (which only
-a frozen clock makes) would leave the latest change where it was."""
+The clock moves on a second before each write, as it does between a person's taps (the
+versions are counters now, moved by every write, but the pages' times stay realistic).
+test_diarystamps.py covers the other writes: runs begun, ended early, uploaded offline,
+deleted in the admin, cramps deleted in bulk, guest records claimed at sign-up."""
 
 from __future__ import annotations
 
@@ -18,21 +19,17 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from routines.content.library.routines import BEDTIME
 from routines.content.models import Purpose, Routine
 from routines.diary import freshness
 from routines.diary import rows as diary_rows
 from routines.diary.freshness import CACHE, diary_versions, keep_made, made_before
-from routines.diary.insights import bedtime_reminder_on
 from routines.diary.models import CrampEntry
 from routines.diary.moments import rows_with_moments
 from routines.player.models import Run
-from routines.reminders.models import ReminderKind
 
 from .factories import make_routine
 from .helpers.html import main_text
 from .helpers.people import PASSWORD, make_user, signed_in
-from .helpers.reminders import make_reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -199,51 +196,39 @@ def test_guest_cramps_claimed_on_log_in_show_on_the_pages_viewed_before(
     assert "Calf, right 6/10" in text(own, "diary")
 
 
-def test_the_finished_runs_version_moves_with_a_finish_or_a_delete_not_a_rating(
-    sam: AbstractBaseUser, clock: Any
-) -> None:
+def test_the_counters_move_with_what_each_part_shows(sam: AbstractBaseUser, clock: Any) -> None:
+    """ "runs" moves with a run started, finished, rated or deleted; "finished" with a finish
+    or a finished run deleted, not a rating, a start or a control on a run still going."""
     routine = make_routine("Calf stretch")
+
+    def now() -> tuple[int, int]:
+        versions = diary_versions(sam, ("runs", "finished"))
+        return versions["runs"][0], versions["finished"][0]
+
     first = finished(sam, routine, T0 - 2 * DAY)
-    seen = diary_versions(sam, ("finished",))["finished"]
-    clock.shift(1)
+    seen = now()
     first.rating = 5
     first.save(update_fields=["rating", "updated_at"])
-    assert diary_versions(sam, ("finished",))["finished"] == seen  # a rating: the same
-    clock.shift(1)
+    assert now() == (seen[0] + 1, seen[1])  # a rating: the runs, not the finished times
     running = Run.begin(routine, user=sam, lead_in=False, now=T0 - DAY)
-    begun = diary_versions(sam, ("finished",))["finished"]
-    assert begun != seen  # one more run
-    clock.shift(1)
+    assert now() == (seen[0] + 2, seen[1])  # begun: the summary's routines tried
+    running.apply_control("pause", T0 - DAY + dt.timedelta(seconds=20))
+    assert now() == (seen[0] + 2, seen[1])  # a control on a run still going: nothing
+    running.rating = 4  # rated before the end (the rating form does not ask): the runs
+    running.save(update_fields=["rating", "updated_at"])
+    assert now() == (seen[0] + 3, seen[1])
+    seen = (seen[0] + 1, seen[1])
     running.finished_at, running.phase = T0 - DAY + dt.timedelta(minutes=3), 1
     running.save()
-    done = diary_versions(sam, ("finished",))["finished"]
-    assert done != begun
-    # A finished run deleted and another begun: as many runs, as many unfinished, as before.
-    clock.shift(1)
+    assert now() == (seen[0] + 3, seen[1] + 1)
     first.delete()
-    Run.begin(routine, user=sam, lead_in=False, now=T0)
-    assert diary_versions(sam, ("finished",))["finished"] not in {seen, begun, done}
-
-
-def test_the_bedtime_reminder_read_with_the_versions_is_the_one_the_insights_ask_for(
-    sam: AbstractBaseUser,
-) -> None:
-    def both() -> tuple[bool, bool]:
-        return bool(diary_versions(sam, ("bedtime",))["bedtime"][0]), bedtime_reminder_on(sam)
-
-    assert both() == (False, False)
-    bedtime = Routine.objects.filter(slug=BEDTIME.slug).first() or make_routine(
-        BEDTIME.title, slug=BEDTIME.slug
-    )
-    other = make_reminder(sam, interval_minutes=90)  # not the bedtime stretches
-    assert both() == (False, False)
-    reminder = make_reminder(sam, kind=ReminderKind.STRETCH, routine=bedtime)
-    assert both() == (True, True)
-    reminder.enabled = False
-    reminder.save()
-    assert both() == (False, False)
-    make_reminder(make_user("robin-9"), kind=ReminderKind.STRETCH, routine=bedtime)
-    assert both() == (False, False) and other.enabled
+    assert now() == (seen[0] + 4, seen[1] + 2)
+    Run.begin(routine, user=sam, lead_in=False, now=T0).delete()  # never finished
+    assert now() == (seen[0] + 6, seen[1] + 2)
+    CrampEntry.objects.create(
+        user=None, started_at=T0, muscle="calf", side="left", intensity=3
+    ).delete()  # a guest's: nobody's counters
+    assert diary_versions(sam, ("entries",))["entries"] == (0,)
 
 
 @pytest.mark.parametrize("slots", ["hashed", "one"])

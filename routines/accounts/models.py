@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from routines.accounts.zones import local_midnight, zone_or_utc
 
@@ -34,6 +35,21 @@ class Profile(models.Model):
     #: On a clinician's fluid restriction: no targets, no hydration nudges beyond logging.
     fluid_restriction = models.BooleanField(default=False)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    #: How many times what each part of the diary's pages shows has changed (CHANGES), moved
+    #: by `note_changes` and read with the profile: the pages' cache keys (diary/freshness.py).
+    entries_changes = models.PositiveBigIntegerField(default=0, editable=False)
+    runs_changes = models.PositiveBigIntegerField(default=0, editable=False)
+    finished_changes = models.PositiveBigIntegerField(default=0, editable=False)
+
+    #: The counters by what they count: "entries", any of the person's cramps saved or
+    #: deleted; "runs", a run of theirs started, saved while finished (finished, ended early,
+    #: rated) or deleted; "finished", the finished runs' times (a run finished, a finished
+    #: run deleted; not a rating).
+    CHANGES = {
+        "entries": "entries_changes",
+        "runs": "runs_changes",
+        "finished": "finished_changes",
+    }
 
     class Meta:
         constraints = [
@@ -46,6 +62,30 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Settings of {self.user}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save the settings, never the change counters (unless named in `update_fields`):
+        an instance read before a change was noted must not move a counter back."""
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            counters = set(self.CHANGES.values())
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in counters
+            ]
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def note_changes(cls, user_id: Any, *names: str) -> None:
+        """Move the person's counters of the `names` (CHANGES) on by one: one UPDATE."""
+        if user_id is None or not names:
+            return
+        moved = {cls.CHANGES[name]: F(cls.CHANGES[name]) + 1 for name in names}
+        cls.objects.filter(user_id=user_id).update(**moved)
 
     @classmethod
     def for_user(cls, user: models.Model) -> Profile:

@@ -1,17 +1,18 @@
 """The diary's pages, kept rendered per person under a key that names everything they show.
 
 A page's rendered part is cached (CACHES "diary", per process) under its person's diary
-version: how many entries and runs they have and when each last changed, read in one query
-(answered from indexes); the history, which shows no entries, goes by the runs alone. Every
-write the app makes to them (an entry logged, edited or deleted, a run started, moved on,
-finished or rated, guest records claimed) saves the row, so its `updated_at` moves on or the
-count changes, and with them the version: a page is never shown stale. (A write that bypassed
-`save()`, a queryset `update()` leaving `updated_at` as it was, would not be seen: the app
-makes none to entries or runs.) The reminders a page shows are read afresh on every request
-and named in its key, as are the person's settings the pages use, the local date and, on the
-insights, the moment the advice may next change with the clock. The page a person sees right
-after a write is rendered afresh, which the benchmark (bench/diary.py) measures apart from a
-repeat view.
+version: counters of the changes to their entries, runs and finished runs, kept on their
+profile (Profile.CHANGES) and so read with the request's user, at no query whatever the size
+of the diary. Every write to them moves its counter: an entry saved (post_save) or deleted
+(CrampEntry.delete and its queryset's), a run started, saved finished or rated (post_save) or
+deleted (post_delete), guest records claimed at log-in (the claim's `update()` sends no
+signal: the diary's log-in receiver moves all three). A control on a run still going moves
+nothing (and costs no query): no page shows an unfinished run's progress. A write that
+bypassed all these (a queryset `update()` elsewhere) would not be seen: the app makes none.
+The reminders a page shows are read afresh on every request and named in its key, as are the
+person's settings the pages use, the local date and, on the insights, the moment the advice
+may next change with the clock. The page a person sees right after a write is rendered afresh,
+which the benchmark (bench/diary.py) measures apart from a repeat view.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from django.db import connection
 from routines.accounts.models import Profile
 from routines.content.library.routines import BEDTIME
 from routines.content.models import Routine
-from routines.diary.models import CrampEntry
-from routines.player.models import Run
 from routines.reminders.models import Reminder, ReminderKind
 
 #: The cache (settings.CACHES) that keeps the rendered parts of the diary's pages.
@@ -37,92 +36,54 @@ CACHE = "diary"
 SECONDS = 3600
 
 
-#: What a page part can show, each named by aggregates of the person's rows that every write
-#: to it moves: (model, aggregate, condition) triples, `{}` standing for a column. "entries" and
-#: "runs": how many rows and their latest change (`updated_at`, moved by every save).
-#: "finished": the times of the finished runs (the streak, minutes per week, the nightly
-#: stretching), which a rating does not move: how many runs, how many not finished and the
-#: latest finish. A finished run's times never change again (the player refuses controls once
-#: it is over, the admin shows runs read-only), so a change to them is a run finished (one
-#: fewer unfinished), a run deleted (one fewer run), or both: a run deleted and another
-#: started and finished since the page was made, whose finish is later than any before it.
-AGGREGATES: dict[str, tuple[tuple[type[Any], str, str, tuple[object, ...]], ...]] = {
-    "entries": ((CrampEntry, "COUNT(*)", "", ()), (CrampEntry, "MAX({updated_at})", "", ())),
-    "runs": ((Run, "COUNT(*)", "", ()), (Run, "MAX({updated_at})", "", ())),
-    "finished": (
-        (Run, "COUNT(*)", "", ()),
-        (Run, "COUNT(*)", "{finished_at} IS NULL", ()),
-        (Run, "MAX({finished_at})", "", ()),
-    ),
-    # Whether the bedtime stretches' reminder is on (the insights offer it if not): read with
-    # the versions rather than in a query of its own.
-    "bedtime": (
-        (
-            Reminder,
-            "COUNT(*)",
-            "{kind} = %s AND {enabled} = %s AND {routine} IN "
-            "(SELECT {routine_pk} FROM {routine_table} WHERE {routine_slug} = %s)",
-            (ReminderKind.STRETCH.value, True, BEDTIME.slug),
-        ),
-    ),
-}
+#: What a page part can show, each named by one of the person's change counters, kept on
+#: their profile (Profile.CHANGES) and moved by every write to it (signals.py, models.py):
+#: "entries", their cramps; "runs", their runs (started, finished, rated, deleted: what the
+#: history's list, the rated routines and the summary's routines tried show); "finished", the
+#: finished runs' times (the streak, minutes per week, the nightly stretching), which a
+#: rating does not move.
+TABLES = tuple(Profile.CHANGES)
 
 
-def _versions_sql(names: tuple[str, ...]) -> tuple[str, list[tuple[object, ...]]]:
-    """`_write_versions_sql` for the default database, written once per process."""
-    return _write_versions_sql(names, connection.vendor)
-
-
-@functools.cache
-def _write_versions_sql(
-    names: tuple[str, ...], vendor: str
-) -> tuple[str, list[tuple[object, ...]]]:
-    """One statement of scalar subqueries (`vendor`: the database quoting the names), one
-    per aggregate of the `names`, each answered on its own from an index (a count from the
-    user index, a latest or the unfinished from a (user, column) one), and each subquery's
-    parameters after the user's id. Written out because the ORM's way to aggregate two tables
-    in one query groups by the user, and SQLite then reads every row through the user index."""
-    quote = connection.ops.quote_name
-    routines = Routine._meta
-    named = {
-        "routine_table": quote(routines.db_table),
-        "routine_pk": quote(routines.pk.column),
-        "routine_slug": quote(routines.get_field("slug").column),
-    }
-    parts: list[str] = []
-    params: list[tuple[object, ...]] = []
-    for name in names:
-        for model, aggregate, condition, extra in AGGREGATES[name]:
-            meta = model._meta
-            columns = {f.name: quote(f.column) for f in meta.concrete_fields} | named
-            where = f"{columns['user']} = %s"
-            if condition:
-                where = f"{where} AND {condition.format(**columns)}"
-            parts.append(
-                f"(SELECT {aggregate.format(**columns)} FROM {quote(meta.db_table)} WHERE {where})"
-            )
-            params.append(extra)
-    return "SELECT " + ", ".join(parts), params
-
-
-def diary_versions(user: Any, names: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
-    """The version of each of the `names` (AGGREGATES) for the person, the aggregates' values:
-    one query, whatever the size of the diary."""
-    sql, params = _versions_sql(names)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for extra in params for value in (user.pk, *extra)])
-        row = tuple(cursor.fetchone())
-    made = {}
-    for name in names:
-        size = len(AGGREGATES[name])
-        made[name], row = row[:size], row[size:]
-    return made
+def diary_versions(
+    user: Any, names: tuple[str, ...], profile: Profile | None = None
+) -> dict[str, tuple[Any, ...]]:
+    """The version of each of the `names` (TABLES) for the person: their profile's counter,
+    read with the request's user (no query)."""
+    if profile is None:
+        profile = Profile.for_user(user)
+    return {name: (getattr(profile, Profile.CHANGES[name]),) for name in names}
 
 
 def diary_version(user: Any, tables: tuple[str, ...] = ("entries", "runs")) -> str:
-    """How many entries and runs (or only the `tables` named) the person has and when each
-    last changed: one query, whatever the size of the diary."""
+    """The person's counters of the `tables` (entries and runs if not named)."""
     return repr(diary_versions(user, tables))
+
+
+def bedtime_reminder(user: Any) -> bool:
+    """Whether the person has the bedtime stretches' reminder on (insights.bedtime_reminder_on,
+    which the insights offer if not): one statement from the reminders' user index, written
+    once per process (the ORM's would be compiled on every view)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _bedtime_sql(connection.vendor),
+            [user.pk, ReminderKind.STRETCH.value, True, BEDTIME.slug],
+        )
+        return cursor.fetchone() is not None
+
+
+@functools.cache
+def _bedtime_sql(vendor: str) -> str:
+    """`bedtime_reminder`'s statement for the database `vendor` (its quoting of names)."""
+    quote = connection.ops.quote_name
+    reminders, routines = Reminder._meta, Routine._meta
+    column = {f.name: quote(f.column) for f in reminders.concrete_fields}
+    return (
+        f"SELECT 1 FROM {quote(reminders.db_table)} WHERE {column['user']} = %s"
+        f" AND {column['kind']} = %s AND {column['enabled']} = %s AND {column['routine']} IN"
+        f" (SELECT {quote(routines.pk.column)} FROM {quote(routines.db_table)}"
+        f" WHERE {quote(routines.get_field('slug').column)} = %s) LIMIT 1"
+    )
 
 
 def page_key(
@@ -137,7 +98,7 @@ def page_key(
     shows: the page, date, range...). `versions`: the person's `diary_versions`, if read
     already for this request (one query for all a page's parts)."""
     if versions is None:
-        versions = diary_versions(user, tables) if tables else {}
+        versions = diary_versions(user, tables, profile)
     named = (
         user.pk,
         user.get_username(),

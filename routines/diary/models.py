@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from routines.accounts.models import Profile
 from routines.diary.rules import (
     INTENSITY_MAX,
     INTENSITY_MIN,
@@ -36,6 +39,19 @@ class Context(models.TextChoices):
     AFTER_EXERCISE = "after_exercise", "After exercise"
     RESTING = "resting", "Resting"
     OTHER = "other", "Something else"
+
+
+class CrampEntryQuerySet(models.QuerySet["CrampEntry"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Delete the entries (the admin's bulk delete) and note the change for their people
+        (Profile.note_changes). Not a post_delete receiver: one would make Django read and
+        delete an account's entries 100 at a time when the account is deleted (a cascade,
+        which does not come here, and needs no note: the counters go with the profile)."""
+        people = set(self.exclude(user=None).values_list("user_id", flat=True).distinct())
+        deleted = super().delete()
+        for user_id in people:
+            Profile.note_changes(user_id, "entries")
+        return deleted
 
 
 class CrampEntry(models.Model):
@@ -72,6 +88,8 @@ class CrampEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CrampEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = "cramp"
@@ -100,8 +118,6 @@ class CrampEntry(models.Model):
             # The diary list's pages, newest first (ties by id): read from the index up to
             # the page, even page 30, without sorting a person's every entry.
             models.Index(fields=["user", "-started_at", "-id"], name="cramp_user_listed"),
-            # The diary's version (freshness.py): a person's latest change.
-            models.Index(fields=["user", "updated_at"], name="cramp_user_changed"),
         ]
 
     def __str__(self) -> str:
@@ -110,6 +126,12 @@ class CrampEntry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("diary_edit", kwargs={"pk": self.pk})
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Delete the entry and note the change for its person (CrampEntryQuerySet.delete)."""
+        deleted = super().delete(*args, **kwargs)
+        Profile.note_changes(self.user_id, "entries")
+        return deleted
 
     @property
     def needs_seeing_today(self) -> bool:

@@ -29,6 +29,7 @@ from routines.diary.forms import CrampForm
 from routines.diary.freshness import (
     CACHE,
     SECONDS,
+    bedtime_reminder,
     diary_versions,
     keep_made,
     made_before,
@@ -121,13 +122,10 @@ def diary_list(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("page")
 
     signed = request.user.is_authenticated
-    versions = diary_versions(request.user, ("entries", "runs")) if signed else None
 
     def listing() -> dict[str, Any]:
         entries = entries_for(request)
         paginator = Paginator(entries.values_list("pk", flat=True), PAGE_SIZE)
-        if versions is not None:  # counted with the version: no query of its own
-            paginator.count = versions["entries"][0]
         page = paginator.get_page(number)
         advice = lambda: render_to_string("diary/seen_today.html", request=request)  # noqa: E731
         # Each entry's item is kept on its own too (rows.py): after a write, only the items
@@ -149,9 +147,7 @@ def diary_list(request: HttpRequest) -> HttpResponse:
 
     key = None
     if signed:  # a guest's few entries are listed afresh
-        key = page_key(
-            request.user, Profile.for_user(request.user), "list", number, versions=versions
-        )
+        key = page_key(request.user, Profile.for_user(request.user), "list", number)
     context = {
         "listing": SimpleLazyObject(listing),
         "key": key,
@@ -260,8 +256,8 @@ def insights(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = request.user
     today = profile.today(now)
-    versions = diary_versions(user, ("entries", "runs", "finished", "bedtime"))
-    reminder = bool(versions["bedtime"][0])  # the bedtime stretches' reminder is on
+    versions = diary_versions(user, ("entries", "runs", "finished"), profile)
+    reminder = bedtime_reminder(user)  # the bedtime stretches' reminder is on
     kept = caches[CACHE]
     key = page_key(
         user,
@@ -318,7 +314,7 @@ def history(request: HttpRequest) -> HttpResponse:
     profile = Profile.for_user(request.user)
     now = timezone.now()
     user = request.user
-    versions = diary_versions(user, ("runs", "finished"))
+    versions = diary_versions(user, ("runs", "finished"), profile)
     context = {
         "totals": SimpleLazyObject(lambda: history_totals(user, profile, now)),
         "runs": SimpleLazyObject(lambda: history_runs(user, profile, caches[CACHE])),
@@ -352,7 +348,7 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
     else:
         form = RangeForm(initial={"start": start, "end": end}, today=today)
     user = request.user
-    versions = diary_versions(user, ("entries", "runs"))
+    versions = diary_versions(user, ("entries", "runs"), profile)
     key = page_key(user, profile, "summary", today, asked, tables=("entries",), versions=versions)
     kept = caches[CACHE]
     cramps = kept.get(key)

@@ -135,10 +135,7 @@ class Run(models.Model):
                 ],
                 name="run_user_progress",
             ),
-            # The diary's version (routines/diary/freshness.py): a person's latest change.
-            models.Index(fields=["user", "updated_at"], name="run_user_changed"),
-            # The diary's version of finished runs' times (freshness.py "finished"): a
-            # person's latest finish and their unfinished runs.
+            # A person's finished runs (the history's totals, the nightly stretching).
             models.Index(fields=["user", "finished_at"], name="run_user_finished"),
             # The insights' rated routines (routines/diary/insights.py helpful_routines): a
             # person's ratings grouped by routine, read in the index's order without sorting.
