@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import time_machine
     from django.contrib.auth.models import AbstractBaseUser
     from django.test import Client
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 # Playwright's sync API runs an event loop in the main thread; Django's live server and ORM
 # calls made by the test itself are still synchronous.
@@ -166,3 +166,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) skipped; failing the run.", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    """Browser contexts a test opens (phone sizes, signed in or not), closed after it."""
+    made: list[BrowserContext] = []
+    yield made
+    for context in made:
+        context.close()

@@ -29,19 +29,18 @@ from routines.reminders.models import Reminder
 
 from .factories import make_routine
 from .helpers.axe import axe_violations
-from .helpers.browser import record_console_errors, sign_in_browser
-from .helpers.layout import covered
-from .helpers.people import make_user
-from .helpers.reminders import make_reminder
-from .test_layout_browser import (
+from .helpers.browser import installed, record_console_errors, sign_in_browser
+from .helpers.layout import (
     GUEST_PAGES,
     SIGNED_IN_PAGES,
     WIDTHS,
     check_page,
+    covered,
     phone_context,
     start_guest_run,
 )
-from .test_offline_browser import installed
+from .helpers.people import make_user
+from .helpers.reminders import make_reminder
 
 pytestmark = pytest.mark.browser
 
@@ -176,14 +175,6 @@ def test_every_page_the_app_serves_is_in_a_layout_list(person: AbstractBaseUser)
     assert missing == set(), f"pages no layout test visits: {sorted(missing)}"
     assert set(NOT_PAGES) <= names, "a name in NOT_PAGES the app no longer has"
     assert covered & set(NOT_PAGES) == set()
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        context.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -19,7 +19,7 @@ from routines.content.library.safety import LONG_CRAMP_ADVICE
 from routines.player.models import Run
 
 from .factories import make_routine
-from .test_offline_browser import freeze_page_clock, installed
+from .helpers.browser import freeze_page_clock, installed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

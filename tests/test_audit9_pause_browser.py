@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from .helpers.layout import covered
-from .test_layout_browser import phone_context
+from .helpers.layout import covered, phone_context
 
 pytestmark = pytest.mark.browser
 

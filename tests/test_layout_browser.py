@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,42 +29,20 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from routines.content.models import LearnArticle
 
 from .helpers.browser import record_console_errors, shot, sign_in_browser
-from .helpers.layout import covered, sideways_overflow, small_targets, widest_elements
+from .helpers.layout import (
+    GUEST_PAGES,
+    SIGNED_IN_PAGES,
+    WIDTHS,
+    check_page,
+    covered,
+    phone_context,
+    small_targets,
+    start_guest_run,
+)
 from .helpers.people import PASSWORD, make_user
 from .helpers.reminders import make_reminder
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = (320, 360, 390)
-GUEST_PAGES = (
-    "/",
-    "/routines/",
-    "/routines/?situation=bedtime&area=calf",
-    "/routines/calf-cramp-relief/",
-    "/routines/bedtime-stretches/",
-    "/routines/calf-cramp-relief/check/",
-    "/learn/",
-    "/help/",
-    "/about/",
-    "/hydration/",
-    "/accounts/login/",
-    "/accounts/signup/",
-    "/accounts/password_reset/",
-    "/accounts/password_reset/done/",
-    "/accounts/reset/done/",
-    "/no-such-page/",
-)
-SIGNED_IN_PAGES = (
-    "/",
-    "/routines/",
-    "/reminders/",
-    "/reminders/new/",
-    "/reminders/settings/",
-    "/hydration/",
-    "/push/devices/",
-    "/accounts/password_change/",
-    "/accounts/password_change/done/",
-)
 
 
 @pytest.fixture
@@ -73,40 +50,6 @@ def person(shipped_library: None) -> AbstractBaseUser:
     user = make_user("pat", timezone="Europe/London")
     make_reminder(user)
     return user
-
-
-def phone_context(browser: Browser, width: int, height: int = 800, **extra: Any) -> BrowserContext:
-    return browser.new_context(
-        viewport={"width": width, "height": height},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="en-GB",
-        **extra,
-    )
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    made: list[BrowserContext] = []
-    yield made
-    for context in made:
-        context.close()
-
-
-def check_page(page: Page, url: str, problems: list[str], label: str) -> None:
-    overflow = sideways_overflow(page)
-    if overflow:
-        problems.append(f"{label} {url}: {overflow}px sideways ({widest_elements(page)})")
-    problems.extend(f"{label} {url}: {target}" for target in small_targets(page))
-
-
-def start_guest_run(page: Page, base: str, slug: str = "calf-cramp-relief") -> None:
-    """Through the safety check, as from home: the player is running."""
-    page.goto(f"{base}/routines/{slug}/check/")
-    page.get_by_role("button", name=re.compile("None of these")).click()
-    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f-]+/$"))
-    expect(page.locator("#player-timer")).to_be_visible()
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -8,7 +8,6 @@ Time: the player runs on Playwright's clock (moved with run_for); nothing sleeps
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -20,7 +19,7 @@ from routines.content.models import Purpose, Routine
 from routines.player.models import Run
 
 from .factories import make_routine, make_sign, make_triage_level
-from .helpers.browser import sign_in_browser
+from .helpers.browser import freeze_page_clock, installed, sign_in_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,19 +39,6 @@ def bedtime_routine() -> Routine:
             {"title": "Hamstring stretch", "duration_seconds": 20},
         ],
     )
-
-
-def installed(page: Page, url: str) -> None:
-    """Open `url` and wait until the service worker has precached this version and controls
-    the page (it claims open pages once it is active)."""
-    page.goto(url)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-
-
-def freeze_page_clock(page: Page) -> None:
-    start = dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
-    page.clock.install(time=start)
-    page.clock.pause_at(start + dt.timedelta(seconds=1))
 
 
 def test_offline_the_library_opens_a_routine_runs_to_the_end_and_reaches_history_once(

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from routines.content.models import Purpose, Routine, SafetySign, TriageLevel
 
 from .factories import make_routine, make_sign, make_triage_level
-from .helpers.browser import no_horizontal_scroll, shot
+from .helpers.browser import installed, no_horizontal_scroll, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,13 +56,6 @@ def safety_content() -> dict[str, Any]:
             steps=[{"title": "Straighten the leg", "duration_seconds": 30}],
         ),
     }
-
-
-def installed(page: Page, url: str) -> None:
-    """Open `url` and wait until the service worker has saved this version and controls the
-    page."""
-    page.goto(url)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

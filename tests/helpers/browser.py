@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Literal
@@ -72,3 +73,18 @@ def sign_in_browser(context: BrowserContext, url: str, user: AbstractBaseUser) -
     name = settings.SESSION_COOKIE_NAME
     session = signed_in(user).cookies[name].value
     context.add_cookies([{"name": name, "value": session, "url": url}])
+
+
+def installed(page: Page, url: str) -> None:
+    """Open `url` and wait until the service worker has precached this version and controls
+    the page (it claims open pages once it is active)."""
+    page.goto(url)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
+def freeze_page_clock(page: Page) -> None:
+    """Install Playwright's clock in the page, paused one second from now: the page's timers
+    move only when the test moves the clock."""
+    start = dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+    page.clock.install(time=start)
+    page.clock.pause_at(start + dt.timedelta(seconds=1))

@@ -15,9 +15,10 @@ The touch-target rule (after WCAG 2.2's 2.5.8, with 44 px where it says 24):
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 #: Smallest target side, and the spacing circle's diameter, in CSS px.
 TARGET = 44
@@ -169,3 +170,66 @@ def covered(page: Page, selector: str) -> list[str]:
 def layout_problems(page: Page) -> dict[str, Any]:
     """Sideways overflow and small targets on the page as it is now."""
     return {"overflow": sideways_overflow(page), "small": small_targets(page)}
+
+
+#: The phone widths every page is checked at.
+WIDTHS = (320, 360, 390)
+#: The pages issue 9 first listed (tests/test_layout_browser.py); the later ones are listed in
+#: tests/test_audit9_layout_browser.py, whose guard fails when a page is in neither.
+GUEST_PAGES = (
+    "/",
+    "/routines/",
+    "/routines/?situation=bedtime&area=calf",
+    "/routines/calf-cramp-relief/",
+    "/routines/bedtime-stretches/",
+    "/routines/calf-cramp-relief/check/",
+    "/learn/",
+    "/help/",
+    "/about/",
+    "/hydration/",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password_reset/",
+    "/accounts/password_reset/done/",
+    "/accounts/reset/done/",
+    "/no-such-page/",
+)
+SIGNED_IN_PAGES = (
+    "/",
+    "/routines/",
+    "/reminders/",
+    "/reminders/new/",
+    "/reminders/settings/",
+    "/hydration/",
+    "/push/devices/",
+    "/accounts/password_change/",
+    "/accounts/password_change/done/",
+)
+
+
+def phone_context(browser: Browser, width: int, height: int = 800, **extra: Any) -> BrowserContext:
+    """A new browser context the size of a phone (touch, 2x pixels, British English)."""
+    return browser.new_context(
+        viewport={"width": width, "height": height},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+        **extra,
+    )
+
+
+def check_page(page: Page, url: str, problems: list[str], label: str) -> None:
+    """Add to `problems` the page's sideways overflow and its too-small targets, if any."""
+    overflow = sideways_overflow(page)
+    if overflow:
+        problems.append(f"{label} {url}: {overflow}px sideways ({widest_elements(page)})")
+    problems.extend(f"{label} {url}: {target}" for target in small_targets(page))
+
+
+def start_guest_run(page: Page, base: str, slug: str = "calf-cramp-relief") -> None:
+    """Through the safety check, as from home: the player is running."""
+    page.goto(f"{base}/routines/{slug}/check/")
+    page.get_by_role("button", name=re.compile("None of these")).click()
+    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f-]+/$"))
+    expect(page.locator("#player-timer")).to_be_visible()
