@@ -18,17 +18,12 @@ which the benchmark (bench/diary.py) measures apart from a repeat view.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from typing import Any
 
 from django.core.cache import caches
-from django.db import connection
 
 from routines.accounts.models import Profile
-from routines.content.library.routines import BEDTIME
-from routines.content.models import Routine
-from routines.reminders.models import Reminder, ReminderKind
 
 #: The cache (settings.CACHES) that keeps the rendered parts of the diary's pages.
 CACHE = "diary"
@@ -60,45 +55,16 @@ def diary_version(user: Any, tables: tuple[str, ...] = ("entries", "runs")) -> s
     return repr(diary_versions(user, tables))
 
 
-def bedtime_reminder(user: Any) -> bool:
-    """Whether the person has the bedtime stretches' reminder on (insights.bedtime_reminder_on,
-    which the insights offer if not): one statement from the reminders' user index, written
-    once per process (the ORM's would be compiled on every view)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _bedtime_sql(connection.vendor),
-            [user.pk, ReminderKind.STRETCH.value, True, BEDTIME.slug],
-        )
-        return cursor.fetchone() is not None
-
-
-@functools.cache
-def _bedtime_sql(vendor: str) -> str:
-    """`bedtime_reminder`'s statement for the database `vendor` (its quoting of names)."""
-    quote = connection.ops.quote_name
-    reminders, routines = Reminder._meta, Routine._meta
-    column = {f.name: quote(f.column) for f in reminders.concrete_fields}
-    return (
-        f"SELECT 1 FROM {quote(reminders.db_table)} WHERE {column['user']} = %s"
-        f" AND {column['kind']} = %s AND {column['enabled']} = %s AND {column['routine']} IN"
-        f" (SELECT {quote(routines.pk.column)} FROM {quote(routines.db_table)}"
-        f" WHERE {quote(routines.get_field('slug').column)} = %s) LIMIT 1"
-    )
-
-
 def page_key(
     user: Any,
     profile: Profile,
     *parts: object,
     tables: tuple[str, ...] = ("entries", "runs"),
-    versions: dict[str, tuple[Any, ...]] | None = None,
 ) -> str:
     """The key of one rendered page part: the person, their diary version (of the `tables`
     the part shows), the settings of theirs the pages use, and `parts` (what else the part
-    shows: the page, date, range...). `versions`: the person's `diary_versions`, if read
-    already for this request (one query for all a page's parts)."""
-    if versions is None:
-        versions = diary_versions(user, tables, profile)
+    shows: the page, date, range...)."""
+    versions = diary_versions(user, tables, profile)
     named = (
         user.pk,
         user.get_username(),

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from routines.accounts.models import Profile
 from routines.content.library.routines import BEDTIME
-from routines.content.models import Purpose
+from routines.content.models import Purpose, Routine
 from routines.diary.charts import BarChart, column_chart, figure, row_chart
 from routines.diary.models import Context, CrampEntry, Muscle
 from routines.diary.moments import moments_of, rows_of_sql, rows_with_moments
@@ -109,39 +109,44 @@ class Insights:
 @dataclass(frozen=True)
 class Moment:
     """What the insights page says of this very moment: the advice cards (their rules count
-    back from now, to the second), and whether the bedtime stretches' reminder is on."""
+    back from now, to the second)."""
 
     advice: list[Advice]
-    bedtime_reminder: bool
     #: When the advice may next change with the clock alone (None: not with the clock).
     until: dt.datetime | None
 
 
 def bedtime_reminder_on(user: Any) -> bool:
-    """Whether the person has the bedtime stretches' reminder on (one query)."""
-    return Reminder.objects.filter(
-        user=user, kind=ReminderKind.STRETCH, routine__slug=BEDTIME.slug, enabled=True
-    ).exists()
+    """Whether the person has the bedtime stretches' reminder on (the insights offer it if
+    not): one statement from the reminders' user index, written once per process (the ORM's
+    would be compiled on every view)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _bedtime_sql(connection.vendor),
+            [user.pk, ReminderKind.STRETCH.value, True, BEDTIME.slug],
+        )
+        return cursor.fetchone() is not None
 
 
-def _moment(rows: list[tuple[Any, ...]], now: dt.datetime, reminder: bool) -> Moment:
+@functools.cache
+def _bedtime_sql(vendor: str) -> str:
+    """`bedtime_reminder_on`'s statement for the database `vendor` (its quoting of names)."""
+    quote = connection.ops.quote_name
+    reminders, routines = Reminder._meta, Routine._meta
+    column = {f.name: quote(f.column) for f in reminders.concrete_fields}
+    return (
+        f"SELECT 1 FROM {quote(reminders.db_table)} WHERE {column['user']} = %s"
+        f" AND {column['kind']} = %s AND {column['enabled']} = %s AND {column['routine']} IN"
+        f" (SELECT {quote(routines.pk.column)} FROM {quote(routines.db_table)}"
+        f" WHERE {quote(routines.get_field('slug').column)} = %s) LIMIT 1"
+    )
+
+
+def _moment(rows: list[tuple[Any, ...]], now: dt.datetime) -> Moment:
     """The Moment of `rows` (started_at, context, lasted_minutes): every cramp that started
     less than NIGHTLY_WEEKS weeks before `now`, and any after it."""
     cramps = [Cramp(row[0], row[1] == Context.NIGHT, row[2]) for row in rows]
-    return Moment(advice(cramps, now), reminder, advice_changes_at(cramps, now))
-
-
-def moment_for(user: Any, now: dt.datetime, reminder: bool | None = None) -> Moment:
-    """The advice at `now` and the reminder (two small queries, one if `reminder` is given:
-    the advice rules look back NIGHTLY_WEEKS weeks at most)."""
-    rows = rows_with_moments(
-        CrampEntry.objects.filter(user=user, started_at__gt=now - dt.timedelta(weeks=NIGHTLY_WEEKS))
-        .order_by()
-        .values_list("started_at", "context", "lasted_minutes")
-    )
-    if reminder is None:  # asked whatever the cards say, so the queries stay the same
-        reminder = bedtime_reminder_on(user)
-    return _moment(rows, now, reminder)
+    return Moment(advice(cramps, now), advice_changes_at(cramps, now))
 
 
 def stretching_weeks(user: Any, profile: Profile, now: dt.datetime) -> list[dt.date]:
@@ -250,9 +255,7 @@ def insights_from(
     first_week = recent_weeks(today)[0]
     since = profile.day_start(first_week)
     advised_from = now - dt.timedelta(weeks=NIGHTLY_WEEKS)
-    moment = _moment(
-        [(row[0], row[2], row[3]) for row in rows if row[0] > advised_from], now, reminder
-    )
+    moment = _moment([(row[0], row[2], row[3]) for row in rows if row[0] > advised_from], now)
     # Each cramp's local time worked out once, for the trial, the weeks and the day parts.
     counted = [(row[0].astimezone(zone), row) for row in rows if row[0] <= now]
     charted = [(local, row[1]) for local, row in counted if row[0] >= since]
@@ -286,19 +289,6 @@ def insights_from(
     return made, moment
 
 
-def insights_for(
-    user: Any,
-    profile: Profile,
-    now: dt.datetime,
-    *,
-    reminder: bool,
-    nightly: list[dt.date],
-) -> tuple[Insights, Moment]:
-    """`insights_from` the person's `insight_rows` (one query)."""
-    rows = insight_rows(user, profile, now, nightly)
-    return insights_from(rows, profile, now, reminder=reminder, nightly=nightly)
-
-
 @dataclass(frozen=True)
 class Totals:
     """The history's streak and minutes per week: the finished runs' times alone, which a
@@ -312,11 +302,6 @@ class Totals:
     def minutes_figure(self) -> SafeString:
         """The minutes chart's figure (charts.py `figure`, every text escaped)."""
         return mark_safe(figure(self.minutes_chart, "minutes"))
-
-
-@dataclass(frozen=True)
-class History(Totals):
-    runs: list[SafeString]
 
 
 def _minutes(started: dt.datetime, finished: dt.datetime | None, paused_ms: int) -> float:
@@ -387,32 +372,17 @@ def history_totals(user: Any, profile: Profile, now: dt.datetime) -> Totals:
     )
 
 
-def history_for(user: Any, profile: Profile, now: dt.datetime) -> History:
-    """Finished routines, the prevention streak and minutes per week (three queries)."""
-    totals = history_totals(user, profile, now)
-    return History(
-        streak=totals.streak,
-        streak_capped=totals.streak_capped,
-        minutes_chart=totals.minutes_chart,
-        runs=history_runs(user, profile),
-    )
-
-
 __all__ = [
     "WEEKS",
-    "History",
     "Insights",
     "Moment",
     "Totals",
     "bedtime_reminder_on",
     "cramp_rows",
     "helpful_routines",
-    "history_for",
     "history_runs",
     "history_totals",
     "insight_rows",
-    "insights_for",
     "insights_from",
-    "moment_for",
     "stretching_weeks",
 ]

@@ -29,14 +29,13 @@ from routines.diary.forms import CrampForm
 from routines.diary.freshness import (
     CACHE,
     SECONDS,
-    bedtime_reminder,
-    diary_versions,
     keep_made,
     made_before,
     page_key,
 )
 from routines.diary.insights import (
     WEEKS,
+    bedtime_reminder_on,
     helpful_routines,
     history_runs,
     history_totals,
@@ -256,8 +255,7 @@ def insights(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = request.user
     today = profile.today(now)
-    versions = diary_versions(user, ("entries", "runs", "finished"), profile)
-    reminder = bedtime_reminder(user)  # the bedtime stretches' reminder is on
+    reminder = bedtime_reminder_on(user)
     kept = caches[CACHE]
     key = page_key(
         user,
@@ -266,15 +264,12 @@ def insights(request: HttpRequest) -> HttpResponse:
         today,
         reminder,
         tables=("entries", "finished"),
-        versions=versions,
     )
     found = kept.get(key)
     if found is not None and now < found[1]:
         content = found[0]
     else:
-        nightly_key = page_key(
-            user, profile, "nightly", today, tables=("finished",), versions=versions
-        )
+        nightly_key = page_key(user, profile, "nightly", today, tables=("finished",))
         nightly = kept.get(nightly_key)
         if nightly is None:
             nightly = stretching_weeks(user, profile, now)
@@ -298,7 +293,7 @@ def insights(request: HttpRequest) -> HttpResponse:
     context = {
         "content": content,
         "helpful": SimpleLazyObject(lambda: helpful_routines(user)),
-        "helpful_key": page_key(user, profile, "helpful", tables=("runs",), versions=versions),
+        "helpful_key": page_key(user, profile, "helpful", tables=("runs",)),
         "seconds": SECONDS,
     }
     return render(request, "diary/insights.html", context)
@@ -314,15 +309,12 @@ def history(request: HttpRequest) -> HttpResponse:
     profile = Profile.for_user(request.user)
     now = timezone.now()
     user = request.user
-    versions = diary_versions(user, ("runs", "finished"), profile)
     context = {
         "totals": SimpleLazyObject(lambda: history_totals(user, profile, now)),
         "runs": SimpleLazyObject(lambda: history_runs(user, profile, caches[CACHE])),
         "weeks": WEEKS,
-        "totals_key": page_key(
-            user, profile, "history", profile.today(now), tables=("finished",), versions=versions
-        ),
-        "runs_key": page_key(user, profile, "history-runs", tables=("runs",), versions=versions),
+        "totals_key": page_key(user, profile, "history", profile.today(now), tables=("finished",)),
+        "runs_key": page_key(user, profile, "history-runs", tables=("runs",)),
         "seconds": SECONDS,
     }
     return render(request, "diary/history.html", context)
@@ -348,8 +340,7 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
     else:
         form = RangeForm(initial={"start": start, "end": end}, today=today)
     user = request.user
-    versions = diary_versions(user, ("entries", "runs"), profile)
-    key = page_key(user, profile, "summary", today, asked, tables=("entries",), versions=versions)
+    key = page_key(user, profile, "summary", today, asked, tables=("entries",))
     kept = caches[CACHE]
     cramps = kept.get(key)
     if cramps is None:
@@ -369,9 +360,7 @@ def doctor_summary(request: HttpRequest) -> HttpResponse:
         "routines": SimpleLazyObject(lambda: routines_tried(user, profile, start, end)),
         "reminders": reminders_in_use(user),
         "form": form,
-        "routines_key": page_key(
-            user, profile, "summary-routines", start, end, tables=("runs",), versions=versions
-        ),
+        "routines_key": page_key(user, profile, "summary-routines", start, end, tables=("runs",)),
         "form_key": repr((today, asked, request.META.get("SCRIPT_NAME", ""))),
         "seconds": SECONDS,
     }

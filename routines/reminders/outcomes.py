@@ -53,29 +53,26 @@ def record(attempts: list[DeliveryAttempt]) -> None:
     record_attempts(attempts)
 
 
-def failed_to_send(job: Job, error: Exception) -> DeliveryAttempt:
+def _retry(job: Job, detail: str, retry_after: float | None) -> DeliveryAttempt:
+    """An attempt at `job` to be tried again (after `retry_after` seconds, if given)."""
     attempt = DeliveryAttempt(
         occurrence=job.occurrence,
         subscription=job.subscription,
         endpoint=job.subscription.endpoint,
         at=timezone.now(),
         result=DeliveryResult.RETRY,
-        detail=f"Could not send: {error!r}"[:300],
+        detail=detail,
     )
-    attempt.retry_after = None
+    attempt.retry_after = retry_after
     return attempt
 
 
+def failed_to_send(job: Job, error: Exception) -> DeliveryAttempt:
+    return _retry(job, f"Could not send: {error!r}"[:300], None)
+
+
 def deferred_attempt(job: Job, seconds: float) -> DeliveryAttempt:
-    attempt = DeliveryAttempt(
-        occurrence=job.occurrence,
-        subscription=job.subscription,
-        endpoint=job.subscription.endpoint,
-        at=timezone.now(),
-        result=DeliveryResult.RETRY,
-        detail=DEFERRED,
-    )
-    attempt.retry_after = seconds
+    attempt = _retry(job, DEFERRED, seconds)
     attempt.deferred = True
     return attempt
 
