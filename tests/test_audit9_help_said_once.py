@@ -24,8 +24,9 @@ from routines.content.library.safety import (
     LONG_CRAMP_KEY,
     LONG_CRAMP_RULE,
     NOT_AN_EMERGENCY,
+    UNTIL_SEEN,
 )
-from routines.content.models import SafetySign, TriageLevel
+from routines.content.models import LibraryRevision, SafetySign, TriageLevel
 
 from .helpers.html import main_part, page_text
 
@@ -80,6 +81,43 @@ def test_the_safety_check_outcome_still_leads_with_the_whole_rule(client: Client
     text = page_text(main_part(response.content.decode()))
     assert text.count(LONG_CRAMP_ADVICE) == 1
     assert text.count("NHS 111") == 1
+    # The level's "do not" too (brief: "Do not stretch, massage or heat: get seen today"),
+    # after the rule, once.
+    assert text.count(UNTIL_SEEN) == 1
+    assert text.index(LONG_CRAMP_ADVICE) < text.index(UNTIL_SEEN)
+
+
+@pytest.mark.usefixtures("shipped")
+@pytest.mark.parametrize("htmx", [False, True])
+def test_what_not_to_do_is_said_once_on_the_help_page(client: Client, htmx: bool) -> None:
+    """The level's action says it for every sign under it: the long-cramp sign, whose own
+    detail holds it for the outcome page, leaves it out here."""
+    section = today_section(client, htmx)
+    assert section.count(UNTIL_SEEN) == 1
+    assert UNTIL_SEEN in TriageLevel.objects.get(slug="today").action
+
+
+@pytest.mark.usefixtures("shipped")
+def test_a_level_reworded_without_it_keeps_the_signs_own(client: Client) -> None:
+    TriageLevel.objects.filter(slug="today").update(
+        action="Ask your GP surgery for an urgent appointment today, or call NHS 111."
+    )
+    assert today_section(client).count(UNTIL_SEEN) == 1  # the sign's
+
+
+def test_a_database_with_the_earlier_detail_is_brought_up_to_date(shipped: None) -> None:
+    """Loaded before this correction: the detail without the "do not" is corrected; one
+    staff reworded is kept."""
+    earlier = f"Ordinary cramps pass within a few minutes. {LONG_CRAMP_ADVICE} {NOT_AN_EMERGENCY}"
+    LibraryRevision.objects.filter(name="2026-12-long-cramp-until-seen").delete()
+    SafetySign.objects.filter(key=LONG_CRAMP_KEY).update(detail=earlier)
+    call_command("load_library", verbosity=0)
+    assert UNTIL_SEEN in SafetySign.objects.get(key=LONG_CRAMP_KEY).detail
+
+    LibraryRevision.objects.filter(name="2026-12-long-cramp-until-seen").delete()
+    SafetySign.objects.filter(key=LONG_CRAMP_KEY).update(detail=f"{earlier} Staff words.")
+    call_command("load_library", verbosity=0)
+    assert SafetySign.objects.get(key=LONG_CRAMP_KEY).detail == f"{earlier} Staff words."
 
 
 @pytest.mark.usefixtures("shipped")

@@ -40,6 +40,7 @@ from routines.content.library.routines import ROUTINES
 from routines.content.library.safety import (
     LONG_CRAMP_ADVICE,
     LONG_CRAMP_KEY,
+    NOT_AN_EMERGENCY,
     SAFETY_SIGNS,
     TODAY,
     TRIAGE_LEVELS,
@@ -428,4 +429,27 @@ CLOT_SAID_ONCE = Revision(
     ),
 )
 
-REVISIONS: tuple[Revision, ...] = (LONG_CRAMP_AND_HONEST_HEADINGS, CLOT_SAID_ONCE)
+#: 2026-12. The long-cramp sign's detail, which the safety check's outcome shows in place of
+#: its level's action, now keeps that action's "do not stretch, massage or heat" too.
+LONG_CRAMP_UNTIL_SEEN = Revision(
+    "2026-12-long-cramp-until-seen",
+    (
+        Change(
+            SafetySign,
+            {"key": LONG_CRAMP_KEY},
+            {
+                "detail": (
+                    f"Ordinary cramps pass within a few minutes. {LONG_CRAMP_ADVICE} "
+                    f"{NOT_AN_EMERGENCY}",
+                    _sign(LONG_CRAMP_KEY).detail,
+                )
+            },
+        ),
+    ),
+)
+
+REVISIONS: tuple[Revision, ...] = (
+    LONG_CRAMP_AND_HONEST_HEADINGS,
+    CLOT_SAID_ONCE,
+    LONG_CRAMP_UNTIL_SEEN,
+)

@@ -22,6 +22,9 @@ LONG_CRAMP_HOW = (
 LONG_CRAMP_ADVICE = f"{LONG_CRAMP_RULE}: {LONG_CRAMP_HOW}"
 #: Said where the old wording sent people to the emergency number.
 NOT_AN_EMERGENCY = "On its own, a long cramp is not a reason to call an ambulance."
+#: The "get seen today" level's "do not" (brief, section 3): in its action, and in the
+#: long-cramp sign's detail, which the safety check's outcome shows in place of that action.
+UNTIL_SEEN = "Until you are seen, do not stretch, massage or put heat on the leg."
 
 TRIAGE_LEVELS: tuple[TriageLevelData, ...] = (
     TriageLevelData(
@@ -40,8 +43,7 @@ TRIAGE_LEVELS: tuple[TriageLevelData, ...] = (
         title="Get seen today",
         action=(
             "Ask your GP surgery for an urgent appointment today, or call NHS 111 (or your local "
-            "urgent care line) if it is closed. Until you are seen, do not stretch, massage or "
-            "put heat on the leg."
+            f"urgent care line) if it is closed. {UNTIL_SEEN}"
         ),
         stops_routine=True,
         order=2,
@@ -91,7 +93,10 @@ SAFETY_SIGNS: tuple[SafetySignData, ...] = (
         key=LONG_CRAMP_KEY,
         level=TODAY,
         text="A cramp that has lasted more than 10 minutes and is not easing",
-        detail=f"Ordinary cramps pass within a few minutes. {LONG_CRAMP_ADVICE} {NOT_AN_EMERGENCY}",
+        detail=(
+            f"Ordinary cramps pass within a few minutes. {LONG_CRAMP_ADVICE} "
+            f"{UNTIL_SEEN} {NOT_AN_EMERGENCY}"
+        ),
         order=0,
         sources=("S3",),
     ),

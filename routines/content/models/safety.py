@@ -64,14 +64,18 @@ class SafetySign(models.Model):
     def detail_under(self, level_action: str) -> str:
         """The detail as the warning-signs page lists it, under its level's action: where that
         action already says how to get seen today (an urgent appointment, NHS 111), the
-        long-cramp sign keeps its rule and leaves out its own copy of how, so the page says it
-        once. Any other detail, or a level reworded not to say how, is listed as it is."""
-        from routines.content.library.safety import LONG_CRAMP_ADVICE, LONG_CRAMP_RULE
+        long-cramp sign keeps its rule and leaves out its own copy of how, and of what not to
+        do until then if the action says that too, so the page says each once. Any other
+        detail, or a level reworded not to say how, is listed as it is."""
+        from routines.content.library.safety import LONG_CRAMP_ADVICE, LONG_CRAMP_RULE, UNTIL_SEEN
 
         says_how = all(words in level_action for words in ("urgent appointment", "NHS 111"))
         if not (says_how and self.gives_its_own_advice):
             return self.detail
-        return self.detail.replace(LONG_CRAMP_ADVICE, f"{LONG_CRAMP_RULE}.")
+        detail = self.detail.replace(LONG_CRAMP_ADVICE, f"{LONG_CRAMP_RULE}.")
+        if UNTIL_SEEN in level_action:
+            detail = detail.replace(f" {UNTIL_SEEN}", "")
+        return detail
 
 
 class Disclaimer(models.Model):
