@@ -24,7 +24,7 @@ from routines.diary import freshness
 from routines.diary import rows as diary_rows
 from routines.diary.freshness import CACHE, diary_versions, keep_made, made_before
 from routines.diary.models import CrampEntry
-from routines.diary.moments import rows_with_moments
+from routines.diary.moments import rows_of_sql, rows_with_moments
 from routines.player.models import Run
 
 from .factories import make_routine
@@ -321,3 +321,19 @@ def test_the_list_rows_read_in_one_pass_are_the_orms_own(sam: AbstractBaseUser) 
     assert read == list(listed[:50])
     assert read[0][8] == run.id and read[1][8] is None
     assert rows_with_moments(listed[0:0], diary_rows.ENTRY_MOMENTS) == []  # an empty page
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        # As SQLite keeps a UTC moment: no offset, with or without microseconds.
+        ("2026-03-04 12:00:00", dt.datetime(2026, 3, 4, 12, 0, tzinfo=dt.UTC)),
+        ("2026-03-04 12:00:00.250000", dt.datetime(2026, 3, 4, 12, 0, 0, 250000, tzinfo=dt.UTC)),
+        # Text with an offset of its own keeps it.
+        ("2026-03-04 13:00:00+01:00", dt.datetime(2026, 3, 4, 12, 0, tzinfo=dt.UTC)),
+    ],
+)
+def test_timestamps_read_as_text_are_utc_moments(text: str, moment: dt.datetime) -> None:
+    (row,) = rows_of_sql("SELECT %s, 1", [text])
+    assert row == (moment, 1)
+    assert row[0].utcoffset() is not None

@@ -256,16 +256,24 @@ def insights_from(
     since = profile.day_start(first_week)
     advised_from = now - dt.timedelta(weeks=NIGHTLY_WEEKS)
     moment = _moment([(row[0], row[2], row[3]) for row in rows if row[0] > advised_from], now)
-    # Each cramp's local time worked out once, for the trial, the weeks and the day parts.
-    counted = [(row[0].astimezone(zone), row) for row in rows if row[0] <= now]
-    charted = [(local, row[1]) for local, row in counted if row[0] >= since]
-    trial = None
-    if nightly:
-        trial = trial_of(nightly, (local.date() for local, _ in counted))
-    weeks = count_per_week((local.date() for local, _ in charted), today)
-    muscles = {value: 0 for value in Muscle.values}
-    for _, muscle in charted:
-        muscles[muscle] += 1
+    # One pass, each cramp's local time worked out once: the local date of every cramp up to
+    # now (the trial's), and the dates, hours and muscles of those charted.
+    days: list[dt.date] = []
+    charted_days: list[dt.date] = []
+    hours: list[int] = []
+    muscles = dict.fromkeys(Muscle.values, 0)
+    for started, muscle, *_ in rows:
+        if started > now:
+            continue
+        local = started.astimezone(zone)
+        day = local.date()
+        days.append(day)
+        if started >= since:
+            charted_days.append(day)
+            hours.append(local.hour)
+            muscles[muscle] += 1
+    trial = trial_of(nightly, days) if nightly else None
+    weeks = count_per_week(charted_days, today)
     cards = moment.advice
     offer_at = ""
     # Someone already stretching nightly is shown how it went instead.
@@ -275,14 +283,12 @@ def insights_from(
         weeks_chart=column_chart(
             "Cramps per week", "cramps", [(_week_label(m), n) for m, n in weeks]
         ),
-        day_chart=row_chart(
-            "By time of day", "cramps", count_by_day_part(local.hour for local, _ in charted)
-        ),
+        day_chart=row_chart("By time of day", "cramps", count_by_day_part(hours)),
         muscle_chart=row_chart(
             "By muscle", "cramps", [(Muscle(value).label, n) for value, n in muscles.items()]
         ),
         advice=cards,
-        total=len(charted),
+        total=len(charted_days),
         trial=trial,
         offer_bedtime_at=offer_at,
     )

@@ -3,7 +3,8 @@
 The history's streak reads a year of runs and the charts weeks of them: a thousand timestamps
 or more. Converting each through the ORM (a database converter, then make_aware) took more time
 than the rest of the page; here the ORM still writes the query, and the timestamps are parsed
-in one pass. SQLite returns them as UTC text, PostgreSQL as aware datetimes.
+in one pass. SQLite gives them as naive UTC datetimes (parsed by its driver, as Django sets it
+up), PostgreSQL as aware ones.
 """
 
 from __future__ import annotations
@@ -19,9 +20,22 @@ from django.db.models import QuerySet
 
 
 def _aware(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    # Text not declared a timestamp (SQLite): UTC unless it says otherwise.
+    moment: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is not None:  # PostgreSQL's
+        return moment
+    # SQLite's, parsed naive by its driver: made again with UTC, which takes half the time of
+    # `value.replace(tzinfo=...)` (for a thousand timestamps, a millisecond).
+    return dt.datetime(
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+        dt.UTC,
+    )
 
 
 def _uuid(value: Any) -> UUID | None:
