@@ -208,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
                 url, page_cookie = pages[name]
                 runs: list[dict[str, int]] = []
                 attempts = 0
-                while len(runs) < args.runs and attempts < args.runs + 2:
+                # NO_NAVSTART now and then, on any page ("Please run Lighthouse again"): a
+                # failed run gives no scores, so retrying hides nothing; a page that never
+                # completes is reported below.
+                while len(runs) < args.runs and attempts < args.runs + 4:
                     attempts += 1
                     report = OUT / f"{name}-{len(runs) + 1}.json"
                     scores = lighthouse(url, report, page_cookie)
