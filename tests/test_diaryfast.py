@@ -203,7 +203,7 @@ def test_the_counters_move_with_what_each_part_shows(sam: AbstractBaseUser, cloc
 
     def now() -> tuple[int, int]:
         versions = diary_versions(sam, ("runs", "finished"))
-        return versions["runs"][0], versions["finished"][0]
+        return versions["runs"], versions["finished"]
 
     first = finished(sam, routine, T0 - 2 * DAY)
     seen = now()
@@ -228,7 +228,7 @@ def test_the_counters_move_with_what_each_part_shows(sam: AbstractBaseUser, cloc
     CrampEntry.objects.create(
         user=None, started_at=T0, muscle="calf", side="left", intensity=3
     ).delete()  # a guest's: nobody's counters
-    assert diary_versions(sam, ("entries",))["entries"] == (0,)
+    assert diary_versions(sam, ("entries",))["entries"] == 0
 
 
 @pytest.mark.parametrize("slots", ["hashed", "one"])

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from routines.accounts.models import Profile
 from routines.content.models import Purpose
-from routines.diary.freshness import diary_version
+from routines.diary.freshness import diary_versions
 from routines.diary.models import CrampEntry
 from routines.diary.moments import moments_of, rows_with_moments
 from routines.diary.stats import Cramp, advice, advice_changes_at
@@ -203,6 +203,11 @@ def test_a_guests_list_is_made_afresh_each_time(client: Client) -> None:
     entry.intensity = 2
     CrampEntry.objects.filter(pk=entry.pk).update(intensity=2)  # not even a save: no key to miss
     assert "2/10" in main_text(client.get(reverse("diary")))
+
+
+def diary_version(user: AbstractBaseUser) -> str:
+    """The person's counters of their entries and runs."""
+    return repr(diary_versions(user, ("entries", "runs")))
 
 
 def test_the_diary_version_changes_with_every_write_to_entries_and_runs(

@@ -42,17 +42,12 @@ TABLES = tuple(Profile.CHANGES)
 
 def diary_versions(
     user: Any, names: tuple[str, ...], profile: Profile | None = None
-) -> dict[str, tuple[Any, ...]]:
+) -> dict[str, int]:
     """The version of each of the `names` (TABLES) for the person: their profile's counter,
     read with the request's user (no query)."""
     if profile is None:
         profile = Profile.for_user(user)
-    return {name: (getattr(profile, Profile.CHANGES[name]),) for name in names}
-
-
-def diary_version(user: Any, tables: tuple[str, ...] = ("entries", "runs")) -> str:
-    """The person's counters of the `tables` (entries and runs if not named)."""
-    return repr(diary_versions(user, tables))
+    return {name: getattr(profile, Profile.CHANGES[name]) for name in names}
 
 
 def page_key(
